@@ -1,0 +1,13 @@
+import { loadConfig } from '../config.js';
+import { openSqlite } from '../storage/db.js';
+import { migrateToLatest } from '../storage/migrate.js';
+
+const config = loadConfig();
+const db = openSqlite(config.sqlitePath);
+try {
+  const { results } = await migrateToLatest(db);
+  for (const result of results ?? []) console.log(`${result.status}: ${result.migrationName}`);
+  if (!results?.length) console.log('already up to date');
+} finally {
+  await db.destroy();
+}

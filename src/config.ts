@@ -1,0 +1,86 @@
+/** The only reader of the environment: parsed once, validated, frozen. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly sqlitePath: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  /** Undefined outside production: a development secret is kept beside the data. */
+  readonly jwtSecret: string | undefined;
+  readonly tokenTtlSeconds: number;
+  readonly adminUsers: ReadonlySet<string>;
+  readonly maxMessageLength: number;
+  readonly sendRatePerSecond: number;
+  readonly sendBurst: number;
+  readonly maxConnectionsPerUser: number;
+  readonly maxSubscriptionsPerConnection: number;
+  readonly presenceTtlSeconds: number;
+  readonly retentionDays: number | undefined;
+  readonly production: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function optionalString(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const jwtSecret = optionalString(env, 'JWT_SECRET');
+  if (production && !jwtSecret)
+    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  if (jwtSecret !== undefined && jwtSecret.length < 16) {
+    throw new ConfigError('JWT_SECRET must be at least 16 characters');
+  }
+  const databaseUrl = optionalString(env, 'DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  }
+  const retention = optionalString(env, 'RETENTION_DAYS');
+  return Object.freeze({
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: optionalString(env, 'HOST') ?? '127.0.0.1',
+    sqlitePath: optionalString(env, 'SQLITE_PATH') ?? './data/switchboard.sqlite',
+    databaseUrl,
+    redisUrl: optionalString(env, 'REDIS_URL'),
+    jwtSecret,
+    tokenTtlSeconds: integer(env, 'TOKEN_TTL', 604_800, 1, 10 * 365 * 86_400),
+    adminUsers: new Set(
+      (env.ADMIN_USERS ?? '')
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+    maxMessageLength: integer(env, 'MAX_MESSAGE_LENGTH', 4000, 1, 1_000_000),
+    sendRatePerSecond: integer(env, 'SEND_RATE_PER_SECOND', 20, 1, 10_000_000),
+    sendBurst: integer(env, 'SEND_BURST', 40, 1, 10_000_000),
+    maxConnectionsPerUser: integer(env, 'MAX_CONNECTIONS_PER_USER', 5, 1, 1_000_000),
+    maxSubscriptionsPerConnection: integer(
+      env,
+      'MAX_SUBSCRIPTIONS_PER_CONNECTION',
+      100,
+      1,
+      1_000_000,
+    ),
+    presenceTtlSeconds: integer(env, 'PRESENCE_TTL', 30, 1, 86_400),
+    retentionDays:
+      retention === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 1_000_000),
+    production,
+  });
+}

@@ -1,0 +1,13 @@
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.js';
+import './modules/auth.js';
+import './modules/presence.js';
+import './modules/rooms.js';
+import './modules/messages.js';
+
+export const schema: GraphQLSchema = builder.toSchema();
+
+/** The SDL committed as schema.graphql: sorted, so that it diffs cleanly. */
+export function printSchemaSdl(): string {
+  return `# Generated from the Pothos builder by \`npm run schema\`; do not edit.\n\n${printSchema(lexicographicSortSchema(schema))}\n`;
+}

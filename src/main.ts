@@ -1,0 +1,28 @@
+import { startApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+try {
+  const app = await startApp(loadConfig());
+  console.log(
+    `Switchboard listening on ${app.url} (GraphiQL in a browser, graphql-ws on ${app.wsUrl})`,
+  );
+  const shutdown = (signal: string) => {
+    console.log(`${signal}: shutting down`);
+    // Exit 0 even if a connection hangs: SEMANTICS gives shutdown 10 s.
+    setTimeout(() => process.exit(0), SHUTDOWN_LIMIT_MS).unref();
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+} catch (error) {
+  console.error(error instanceof ConfigError ? `configuration: ${error.message}` : error);
+  process.exit(1);
+}

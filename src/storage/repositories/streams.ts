@@ -1,0 +1,144 @@
+import type { MessageRow } from '../database.js';
+import type { Db } from '../db.js';
+
+/** A message at its place in one stream. */
+export interface StreamEntry {
+  streamId: string;
+  seq: number;
+  message: MessageRow;
+}
+
+export async function createStream(db: Db, streamId: string): Promise<void> {
+  await db
+    .insertInto('streams')
+    .values({ id: streamId, last_seq: 0 })
+    .onConflict((c) => c.doNothing())
+    .execute();
+}
+
+/**
+ * Hands out the stream's next seq inside the caller's transaction: the row write
+ * serialises writers of one stream, so seq order is commit order, with no gap.
+ */
+export async function nextSeq(db: Db, streamId: string): Promise<number> {
+  const row = await db
+    .updateTable('streams')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+    .where('id', '=', streamId)
+    .returning('last_seq')
+    .executeTakeFirstOrThrow();
+  return row.last_seq;
+}
+
+export async function streamHead(db: Db, streamId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('streams')
+    .select('last_seq')
+    .where('id', '=', streamId)
+    .executeTakeFirst();
+  return row?.last_seq;
+}
+
+export async function insertEntry(
+  db: Db,
+  entry: {
+    streamId: string;
+    seq: number;
+    messageId: number;
+    peerId: number | null;
+    createdAt: string;
+  },
+): Promise<void> {
+  await db
+    .insertInto('stream_entries')
+    .values({
+      stream_id: entry.streamId,
+      seq: entry.seq,
+      message_id: entry.messageId,
+      peer_id: entry.peerId,
+      created_at: entry.createdAt,
+    })
+    .execute();
+}
+
+function entriesOf(db: Db, streamId: string) {
+  return db
+    .selectFrom('stream_entries as e')
+    .innerJoin('messages as m', 'm.id', 'e.message_id')
+    .selectAll('m')
+    .select(['e.stream_id as entry_stream_id', 'e.seq as entry_seq'])
+    .where('e.stream_id', '=', streamId);
+}
+
+type JoinedRow = MessageRow & { entry_stream_id: string; entry_seq: number };
+
+function toEntry(row: JoinedRow): StreamEntry {
+  const { entry_stream_id, entry_seq, ...message } = row;
+  return { streamId: entry_stream_id, seq: entry_seq, message };
+}
+
+/** Bounds of a page: seq strictly between `after` and `before`, optionally one inbox peer. */
+export interface EntryWindow {
+  streamId: string;
+  afterSeq?: number | undefined;
+  beforeSeq?: number | undefined;
+  peerId?: number | undefined;
+}
+
+function windowed(db: Db, window: EntryWindow) {
+  let query = entriesOf(db, window.streamId);
+  if (window.afterSeq !== undefined) query = query.where('e.seq', '>', window.afterSeq);
+  if (window.beforeSeq !== undefined) query = query.where('e.seq', '<', window.beforeSeq);
+  if (window.peerId !== undefined) query = query.where('e.peer_id', '=', window.peerId);
+  return query;
+}
+
+/** The first `limit` entries of the window (oldest first), or its last `limit` when fromEnd. */
+export async function entriesInWindow(
+  db: Db,
+  window: EntryWindow,
+  limit: number,
+  fromEnd: boolean,
+): Promise<StreamEntry[]> {
+  const rows = await windowed(db, window)
+    .orderBy('e.seq', fromEnd ? 'desc' : 'asc')
+    .limit(limit)
+    .execute();
+  const entries = rows.map(toEntry);
+  return fromEnd ? entries.reverse() : entries;
+}
+
+export async function anyEntryInWindow(db: Db, window: EntryWindow): Promise<boolean> {
+  let query = db
+    .selectFrom('stream_entries')
+    .select('seq')
+    .where('stream_id', '=', window.streamId);
+  if (window.afterSeq !== undefined) query = query.where('seq', '>', window.afterSeq);
+  if (window.beforeSeq !== undefined) query = query.where('seq', '<', window.beforeSeq);
+  if (window.peerId !== undefined) query = query.where('peer_id', '=', window.peerId);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** The entry of a message in one stream (a direct message has one per inbox). */
+export async function entryOfMessage(
+  db: Db,
+  streamId: string,
+  messageId: number,
+): Promise<StreamEntry | undefined> {
+  const row = await entriesOf(db, streamId)
+    .where('e.message_id', '=', messageId)
+    .executeTakeFirst();
+  return row ? toEntry(row) : undefined;
+}
+
+/** The oldest retained seq of a stream, for expiring cursors. */
+export async function oldestSeq(db: Db, streamId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('stream_entries')
+    .select('seq')
+    .where('stream_id', '=', streamId)
+    .orderBy('seq', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.seq;
+}

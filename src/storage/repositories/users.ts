@@ -1,0 +1,35 @@
+import type { UserRow } from '../database.js';
+import type { Db } from '../db.js';
+
+export async function insertUser(
+  db: Db,
+  user: { name: string; passwordHash: string; createdAt: string },
+): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({
+      name: user.name,
+      name_key: user.name.toLowerCase(),
+      password_hash: user.passwordHash,
+      created_at: user.createdAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findUserByName(db: Db, name: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('name_key', '=', name.toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUsersByIds(db: Db, ids: readonly number[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+}

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { buildSchema, findBreakingChanges } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { printSchemaSdl, schema } from '../src/graphql/schema.js';
+
+const contract = (file: string) =>
+  readFileSync(new URL(`../../shared/contract/${file}`, import.meta.url), 'utf8');
+
+describe('schema', () => {
+  it('schema.graphql is what the builder prints (run `npm run schema` after changing it)', () => {
+    const committed = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
+    expect(committed).toBe(printSchemaSdl());
+  });
+
+  it('does not break contract.graphql', () => {
+    const changes = findBreakingChanges(buildSchema(contract('contract.graphql')), schema);
+    expect(changes).toEqual([]);
+  });
+
+  it('the contract check fails on a real break', () => {
+    const broken = buildSchema(contract('contract.graphql').replace('seq: Int!', 'seq: String!'));
+    expect(findBreakingChanges(buildSchema(contract('contract.graphql')), broken)).not.toEqual([]);
+  });
+});
