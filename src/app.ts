@@ -11,13 +11,14 @@ import type { Services } from './services/index.js';
 import { MessageService } from './services/messages.js';
 import { PresenceService } from './services/presence.js';
 import { RateLimiter } from './services/rate-limiter.js';
+import { RetentionJob } from './services/retention.js';
 import { RoomService } from './services/rooms.js';
 import { TokenService } from './services/tokens.js';
 import { UserDirectory } from './services/users.js';
 import { type Db, openSqlite } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { developmentSecret } from './storage/secret.js';
-import { createYogaApp } from './transport/http.js';
+import { createYogaApp, handleHttp } from './transport/http.js';
 import { attachWebSocket } from './transport/ws.js';
 
 export interface App {
@@ -31,10 +32,18 @@ export interface App {
 
 const POSITION_FLUSH_MS = 1_000;
 const PRESENCE_HEARTBEAT_MS = 15_000;
+const RETENTION_INTERVAL_MS = 3_600_000;
+/** SEMANTICS.md "slow reader": a graphql-ws connection holding more unsent live output is closed with 4413. */
+const MAX_UNSENT_LIVE_BYTES = 4 * 1024 * 1024;
+/**
+ * Other subscribers (SSE) hold at most this much live output each, then drop it and catch
+ * up from storage at their own pace (a count of events would allow 40 MB at 4 KB each).
+ */
+const LIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** The composition root: storage, pub/sub, services, then the transports, from one config. */
 export async function startApp(config: Config): Promise<App> {
-  const db = openSqlite(config.sqlitePath);
+  const db = openSqlite(config.sqlitePath, config.sqliteSynchronous);
   await migrateToLatest(db);
   const pubsub = new MemoryPubSub<Events>();
   const tokens = new TokenService(
@@ -54,12 +63,17 @@ export async function startApp(config: Config): Promise<App> {
       rooms,
       new RateLimiter(config.sendRatePerSecond, config.sendBurst),
       positions,
-      { db, pubsub, pageSize: 500, liveBuffer: 10_000 },
+      { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES },
       { maxMessageLength: config.maxMessageLength, retention },
     ),
     presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS),
   };
   await services.presence.start();
+  const retentionJob =
+    config.retentionDays === undefined
+      ? undefined
+      : new RetentionJob(db, config.retentionDays, RETENTION_INTERVAL_MS);
+  await retentionJob?.start();
 
   const yoga = createYogaApp(schema, services, config.production);
   const server = createServer((req, res) => {
@@ -67,12 +81,13 @@ export async function startApp(config: Config): Promise<App> {
       return void health(db).then((ok) =>
         res.writeHead(ok ? 200 : 503).end(ok ? 'ok' : 'unavailable'),
       );
-    void yoga.handle(req, res);
+    void handleHttp(yoga, req, res).catch(() => res.destroy());
   });
   const ws = attachWebSocket(server, yoga, services, positions, {
     maxConnectionsPerUser: config.maxConnectionsPerUser,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
     maxPayloadBytes: 64 * 1024,
+    maxUnsentLiveBytes: MAX_UNSENT_LIVE_BYTES,
   });
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
@@ -89,6 +104,7 @@ export async function startApp(config: Config): Promise<App> {
         await ws.close();
         server.closeIdleConnections();
         await closed;
+        await retentionJob?.stop();
         await services.presence.stop();
         await positions.stop();
         await pubsub.close();

@@ -3,6 +3,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly sqlitePath: string;
+  /** FULL survives a power loss; NORMAL (faster) survives a process crash only. */
+  readonly sqliteSynchronous: SqliteSynchronous;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
   /** Undefined outside production: a development secret is kept beside the data. */
@@ -19,6 +21,8 @@ export interface Config {
   readonly production: boolean;
 }
 
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -33,6 +37,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function synchronous(env: Env): SqliteSynchronous {
+  const raw = (optionalString(env, 'SQLITE_SYNCHRONOUS') ?? 'FULL').toUpperCase();
+  if (raw !== 'FULL' && raw !== 'NORMAL') {
+    throw new ConfigError(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${raw}"`);
+  }
+  return raw;
 }
 
 function optionalString(env: Env, name: string): string | undefined {
@@ -57,6 +69,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: optionalString(env, 'HOST') ?? '127.0.0.1',
     sqlitePath: optionalString(env, 'SQLITE_PATH') ?? './data/switchboard.sqlite',
+    sqliteSynchronous: synchronous(env),
     databaseUrl,
     redisUrl: optionalString(env, 'REDIS_URL'),
     jwtSecret,

@@ -1,5 +1,7 @@
+import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { graphql } from './gql/index.js';
 import {
   connected,
@@ -112,6 +114,24 @@ describe('auth', () => {
       expect(await nextClose(client)).toBe(4403);
       await client.dispose();
     }
+  });
+
+  it('accepts the graphql-ws token under any case of "authorization", as GraphiQL sends it', async () => {
+    const alice = await signUp(server);
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { Authorization: `Bearer ${alice.token}` },
+    });
+    const result = await new Promise<unknown>((resolve, reject) => {
+      client.subscribe(
+        { query: '{ me { id } }' },
+        { next: resolve, error: reject, complete: () => undefined },
+      );
+    });
+    expect(result).toEqual({ data: { me: { id: alice.id } } });
+    await client.dispose();
   });
 
   it('closes a graphql-ws connection with 4403 when its token expires', async () => {

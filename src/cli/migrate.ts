@@ -3,7 +3,7 @@ import { openSqlite } from '../storage/db.js';
 import { migrateToLatest } from '../storage/migrate.js';
 
 const config = loadConfig();
-const db = openSqlite(config.sqlitePath);
+const db = openSqlite(config.sqlitePath, config.sqliteSynchronous);
 try {
   const { results } = await migrateToLatest(db);
   for (const result of results ?? []) console.log(`${result.status}: ${result.migrationName}`);

@@ -1,3 +1,4 @@
+import type { LiveBudget } from '../pubsub/live-budget.js';
 import { unauthenticated } from '../services/errors.js';
 import type { Services } from '../services/index.js';
 import type { Viewer } from '../services/viewer.js';
@@ -6,6 +7,8 @@ import type { Viewer } from '../services/viewer.js';
 export interface GraphQLContext {
   viewer: Viewer | undefined;
   services: Services;
+  /** graphql-ws only: the connection's allowance for unsent live output, shared by its subscriptions. */
+  liveBudget?: LiveBudget;
 }
 
 export function requireViewer(context: GraphQLContext): Viewer {

@@ -15,8 +15,19 @@ export function maskError(error: unknown, message: string): Error {
       extensions: { code: original.code, ...original.details },
     });
   }
-  if (error instanceof GraphQLError && !error.originalError) return error;
-  if (original instanceof GraphQLError) return original;
+  if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
+    const answer = original instanceof GraphQLError ? original : error;
+    if (answer.extensions.code !== undefined) return answer;
+    // graphql-js's variable coercion errors ("Variable "$x" got invalid value...", "was
+    // not provided") come without a code; every expected error has one (SEMANTICS.md).
+    return createGraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+    });
+  }
   return createGraphQLError(message, {
     nodes: error instanceof GraphQLError ? error.nodes : undefined,
     path: error instanceof GraphQLError ? error.path : undefined,
@@ -27,5 +38,8 @@ export function maskError(error: unknown, message: string): Error {
 /** Expected errors are answers, not incidents: they are not logged. */
 export function isExpectedError(error: unknown): boolean {
   const original = error instanceof GraphQLError ? error.originalError : error;
-  return original instanceof DomainError;
+  if (original instanceof DomainError) return true;
+  // A GraphQLError caused by nothing but another one is about the request (e.g. a variable
+  // of the wrong type), which the client is told; it is no server fault to log.
+  return error instanceof GraphQLError && (!original || original instanceof GraphQLError);
 }

@@ -1,4 +1,5 @@
 import type { Events } from '../pubsub/events.js';
+import type { LiveBudget } from '../pubsub/live-budget.js';
 import type { PubSub } from '../pubsub/pubsub.js';
 import type { MessageRow, NewMessage } from '../storage/database.js';
 import type { Db } from '../storage/db.js';
@@ -182,11 +183,15 @@ export class MessageService {
     return historyPage(this.db, BROADCAST_STREAM, args, { retention: this.options.retention });
   }
 
-  /** Members resume from their stored position; others of a public room get live only. */
+  /**
+   * Members resume from their stored position; others of a public room get live only.
+   * `budget` is the connection's allowance for unsent live output (graphql-ws).
+   */
   async subscribeRoom(
     viewer: Viewer,
     roomId: string,
     after: string | null | undefined,
+    budget?: LiveBudget,
   ): Promise<AsyncIterableIterator<StreamEntry>> {
     const room = await this.rooms.visibleRoom(viewer, roomId);
     const member = await isMember(this.db, room.id, viewer.id);
@@ -196,21 +201,24 @@ export class MessageService {
       after,
       member,
       room.is_private ? viewer.id : undefined,
+      budget,
     );
   }
 
   subscribeDirect(
     viewer: Viewer,
     after: string | null | undefined,
+    budget?: LiveBudget,
   ): Promise<AsyncIterableIterator<StreamEntry>> {
-    return this.#subscribe(viewer, inboxStream(viewer.id), after, true, undefined);
+    return this.#subscribe(viewer, inboxStream(viewer.id), after, true, undefined, budget);
   }
 
   subscribeBroadcast(
     viewer: Viewer,
     after: string | null | undefined,
+    budget?: LiveBudget,
   ): Promise<AsyncIterableIterator<StreamEntry>> {
-    return this.#subscribe(viewer, BROADCAST_STREAM, after, true, undefined);
+    return this.#subscribe(viewer, BROADCAST_STREAM, after, true, undefined, budget);
   }
 
   async #subscribe(
@@ -219,6 +227,7 @@ export class MessageService {
     after: string | null | undefined,
     tracked: boolean,
     endsWhenRemoved: number | undefined,
+    budget: LiveBudget | undefined,
   ): Promise<AsyncIterableIterator<StreamEntry>> {
     let afterSeq: number;
     if (after) {
@@ -232,6 +241,7 @@ export class MessageService {
       streamId,
       afterSeq,
       endsWhenRemoved,
+      budget,
       onDelivered: tracked ? (seq) => this.positions.record(viewer.id, streamId, seq) : undefined,
     });
   }

@@ -1,4 +1,5 @@
 import type { Events, StreamEvent } from '../pubsub/events.js';
+import type { LiveBudget } from '../pubsub/live-budget.js';
 import { LiveQueue } from '../pubsub/live-queue.js';
 import type { PubSub } from '../pubsub/pubsub.js';
 import type { Db } from '../storage/db.js';
@@ -9,8 +10,11 @@ export interface StreamReaderDeps {
   pubsub: PubSub<Events>;
   /** Entries read from storage per query while replaying. */
   pageSize: number;
-  /** Live events a subscriber may hold before it falls back to storage. */
-  liveBuffer: number;
+  /**
+   * Bytes of live events (see liveEventBytes) a subscriber without a LiveBudget may hold
+   * before it drops them and falls back to storage.
+   */
+  liveBufferBytes: number;
 }
 
 export interface StreamReadOptions {
@@ -21,6 +25,22 @@ export interface StreamReadOptions {
   endsWhenRemoved?: number | undefined;
   /** Called once an entry has been handed on and the consumer asked for the next one. */
   onDelivered?: ((seq: number) => void) | undefined;
+  /**
+   * The consumer's budget for unsent live output (one graphql-ws connection): it bounds
+   * the live queue instead of liveBufferBytes, and ends this read when it is exceeded.
+   */
+  budget?: LiveBudget | undefined;
+}
+
+/**
+ * Approximately what a live event costs to hold and send: the content's UTF-8 size plus
+ * the rest of a `next` message (ids, cursor, timestamps, JSON framing).
+ */
+export function liveEventBytes(event: StreamEvent): number {
+  const MESSAGE_OVERHEAD = 512;
+  return event.type === 'entry'
+    ? Buffer.byteLength(event.entry.message.content) + MESSAGE_OVERHEAD
+    : 64;
 }
 
 /**
@@ -33,17 +53,28 @@ export function readStream(
   deps: StreamReaderDeps,
   options: StreamReadOptions,
 ): AsyncIterableIterator<StreamEntry> {
-  const queue = new LiveQueue<StreamEvent>(deps.liveBuffer);
+  const queue = new LiveQueue<StreamEvent>(deps.liveBufferBytes, liveEventBytes, options.budget);
   const unsubscribe = deps.pubsub.subscribe('stream', options.streamId, (event) =>
     queue.push(event),
   );
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    unsubscribe();
+    queue.close();
+  };
+  // A cut-off consumer gets nothing more: stop listening and free the queue at once, even
+  // while this reader waits for the consumer to take the entry it is sending.
+  const offBudget = options.budget?.onExceeded(stop);
   let last = options.afterSeq;
 
   async function* deliver(entry: StreamEntry): AsyncGenerator<StreamEntry> {
+    if (stopped) return;
     last = entry.seq;
     yield entry;
     // Resumed: the consumer has finished with this entry (graphql-ws pulls after the write).
-    options.onDelivered?.(entry.seq);
+    // Once stopped it may have been dropped unsent: an earlier position is the safe one.
+    if (!stopped) options.onDelivered?.(entry.seq);
   }
 
   async function* fromStorage(beforeSeq: number | undefined): AsyncGenerator<StreamEntry> {
@@ -54,7 +85,10 @@ export function readStream(
         deps.pageSize,
         false,
       );
-      for (const entry of page) yield* deliver(entry);
+      for (const entry of page) {
+        if (stopped) return;
+        yield* deliver(entry);
+      }
       if (page.length < deps.pageSize) return;
     }
   }
@@ -81,15 +115,12 @@ export function readStream(
         yield* deliver(event.entry);
       }
     } finally {
-      unsubscribe();
-      queue.close();
+      offBudget?.();
+      stop();
     }
   }
 
-  return cancellable(run(), () => {
-    unsubscribe();
-    queue.close();
-  });
+  return cancellable(run(), stop);
 }
 
 /**

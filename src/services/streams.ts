@@ -1,5 +1,5 @@
 import type { Db } from '../storage/db.js';
-import { oldestSeq, streamHead } from '../storage/repositories/streams.js';
+import { entryExists, streamHead } from '../storage/repositories/streams.js';
 import { badInput, DomainError } from './errors.js';
 
 export const BROADCAST_STREAM = 'broadcast';
@@ -39,12 +39,14 @@ export async function seqOfCursor(
   return decoded.seq;
 }
 
-/** With retention on, a cursor before the oldest kept entry can no longer be resumed from. */
+/**
+ * With retention on, a cursor whose next entry was pruned can no longer be resumed from
+ * without a gap.
+ */
 export async function assertRetained(db: Db, streamId: string, afterSeq: number): Promise<void> {
-  const oldest = await oldestSeq(db, streamId);
-  const head = (await streamHead(db, streamId)) ?? 0;
   const firstWanted = afterSeq + 1;
-  if (firstWanted <= head && (oldest === undefined || oldest > firstWanted)) {
+  const head = (await streamHead(db, streamId)) ?? 0;
+  if (firstWanted <= head && !(await entryExists(db, streamId, firstWanted))) {
     throw new DomainError(
       'CURSOR_EXPIRED',
       'the history after this cursor is no longer retained; fetch history',

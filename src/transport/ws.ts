@@ -1,25 +1,36 @@
 import type { Server } from 'node:http';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { ConnectionBudget } from '../pubsub/live-budget.js';
 import type { DeliveryPositions } from '../services/delivery-positions.js';
 import type { Services } from '../services/index.js';
 import { bearerToken } from '../services/tokens.js';
 import type { Viewer } from '../services/viewer.js';
+import { KEEP_ALIVE_MS, keepAlive } from './heartbeat.js';
 import type { Yoga } from './http.js';
 
 export interface WsLimits {
   maxConnectionsPerUser: number;
   maxSubscriptionsPerConnection: number;
   maxPayloadBytes: number;
+  /** Unsent live output (queued live events + the socket's buffer) before 4413. */
+  maxUnsentLiveBytes: number;
 }
 
 export const TOO_MANY_CONNECTIONS = 4029;
+/**
+ * A reader too slow for its live output. ws's close() keeps the socket for its
+ * closeTimeout (30 s) so the close frame can be read behind the data before it is
+ * destroyed; the client then resumes with `after` from storage.
+ */
+export const SLOW_CONSUMER = 4413;
 
 interface Connection {
   viewer: Viewer;
   expiry: NodeJS.Timeout;
+  liveBudget: ConnectionBudget;
 }
 
 /** Executable operations as graphql-ws's execute/subscribe receive them from onSubscribe. */
@@ -49,11 +60,12 @@ export function attachWebSocket(
 
   const disposable = useServer(
     {
+      jsonMessageReviver: rejectServerMessages,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (ctx) => {
         const viewer = await services.auth.authenticate(
-          bearerToken(ctx.connectionParams?.authorization),
+          bearerToken(authorizationParam(ctx.connectionParams)),
         );
         if (!viewer) return false;
         const open = perUser.get(viewer.id) ?? 0;
@@ -68,7 +80,13 @@ export function attachWebSocket(
           () => ctx.extra.socket.close(CloseCode.Forbidden, 'token expired'),
           Math.min(msLeft, 2 ** 31 - 1),
         );
-        connections.set(ctx.extra, { viewer, expiry });
+        const { socket } = ctx.extra;
+        const liveBudget = new ConnectionBudget(
+          limits.maxUnsentLiveBytes,
+          () => socket.bufferedAmount,
+          () => socket.close(SLOW_CONSUMER, 'slow consumer'),
+        );
+        connections.set(ctx.extra, { viewer, expiry, liveBudget });
         await services.presence.connected(viewer.id);
         return true;
       },
@@ -105,14 +123,20 @@ export function attachWebSocket(
           socket: ctx.extra.socket,
           params: payload,
           connectionViewer: connection.viewer,
+          liveBudget: connection.liveBudget,
         });
         let document: ReturnType<typeof parse>;
         try {
           document = parse(payload.query);
         } catch (error) {
           // Yoga's recipe lets this throw, which closes the whole socket with 4500.
-          const message = error instanceof GraphQLError ? error.message : 'Syntax Error';
-          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          if (!(error instanceof GraphQLError))
+            return [
+              new GraphQLError('Syntax Error', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+            ];
+          // The token limit fails inside the parser but is a validation failure.
+          const code = error.extensions.code ?? 'GRAPHQL_PARSE_FAILED';
+          return [new GraphQLError(error.message, { extensions: { code } })];
         }
         const errors = validate(schema, document);
         if (errors.length > 0) {
@@ -123,6 +147,14 @@ export function attachWebSocket(
                 extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
               }),
           );
+        }
+        // graphql-ws would answer this one without a code; the same as over HTTP (Yoga).
+        if (!getOperationAST(document, payload.operationName)) {
+          return [
+            new GraphQLError('Could not determine what operation to execute.', {
+              extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+            }),
+          ];
         }
         return {
           schema,
@@ -135,12 +167,40 @@ export function attachWebSocket(
       },
     },
     wss,
+    // graphql-ws's keep-alive would cut a closing slow consumer short; see heartbeat.ts.
+    0,
   );
+  const stopKeepAlive = keepAlive(wss, KEEP_ALIVE_MS);
 
   return {
     close: async () => {
+      stopKeepAlive();
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       await disposable.dispose();
     },
   };
+}
+
+/** Message types only a server sends. */
+const SERVER_MESSAGE_TYPES = new Set(['connection_ack', 'next', 'error']);
+
+/**
+ * graphql-ws takes these from a client as valid messages, then throws on them, which closes
+ * the socket with 4500. Turned into a non-message here (at the root, key ''; GraphQL names
+ * are never empty, so no variable is touched), they are closed with 4400 like any invalid one.
+ */
+function rejectServerMessages(key: string, value: unknown): unknown {
+  if (key !== '' || typeof value !== 'object' || value === null) return value;
+  const { type } = value as { type?: unknown };
+  return typeof type === 'string' && SERVER_MESSAGE_TYPES.has(type) ? null : value;
+}
+
+/**
+ * `authorization` from connectionParams, whatever its case: GraphiQL passes its header
+ * editor's entries through as they were typed ("Authorization" as often as not).
+ */
+function authorizationParam(params: Readonly<Record<string, unknown>> | undefined): unknown {
+  if (!params) return undefined;
+  const key = Object.keys(params).find((name) => name.toLowerCase() === 'authorization');
+  return key === undefined ? undefined : params[key];
 }

@@ -39,16 +39,20 @@ export interface TestUser {
   id: string;
   name: string;
   token: string;
-  http: GraphQLClient;
+  readonly http: GraphQLClient;
 }
 
 export async function signUp(server: TestServer, name = uniqueName()): Promise<TestUser> {
   const { signUp: payload } = await http(server).request(SignUpDoc, { name, password: PASSWORD });
+  const { token } = payload;
   return {
     id: payload.user.id,
     name: payload.user.name,
-    token: payload.token,
-    http: http(server, payload.token),
+    token,
+    // A getter, so that the client follows the server to its new port after a restart.
+    get http() {
+      return http(server, token);
+    },
   };
 }
 
@@ -63,6 +67,8 @@ export function wsClient(
     webSocketImpl: WebSocket,
     lazy: options.lazy ?? true,
     retryAttempts: 0,
+    // Tests observe closes themselves (nextClose); the default would print each one.
+    onNonLazyError: () => undefined,
     connectionParams: token === undefined ? {} : { authorization: `Bearer ${token}` },
   });
 }

@@ -8,7 +8,7 @@ export interface TestServer {
   readonly url: string;
   readonly wsUrl: string;
   readonly sqlitePath: string;
-  /** Stops and starts again on the same SQLite file (new port). */
+  /** Stops and starts again on the same SQLite file, on a new port (clients must follow `url`). */
   restart(): Promise<void>;
   close(): Promise<void>;
 }

@@ -169,6 +169,7 @@ builder.subscriptionFields((t) => ({
         requireViewer(context),
         String(args.roomId),
         args.after,
+        context.liveBudget,
       ),
     resolve: (entry) => entry,
   }),
@@ -177,14 +178,22 @@ builder.subscriptionFields((t) => ({
     description: 'Direct messages to and from the viewer (every device of the viewer sees both).',
     args: { after: t.arg.string() },
     subscribe: (_root, args, context) =>
-      context.services.messages.subscribeDirect(requireViewer(context), args.after),
+      context.services.messages.subscribeDirect(
+        requireViewer(context),
+        args.after,
+        context.liveBudget,
+      ),
     resolve: (entry) => entry,
   }),
   broadcasts: t.field({
     type: MessageRef,
     args: { after: t.arg.string() },
     subscribe: (_root, args, context) =>
-      context.services.messages.subscribeBroadcast(requireViewer(context), args.after),
+      context.services.messages.subscribeBroadcast(
+        requireViewer(context),
+        args.after,
+        context.liveBudget,
+      ),
     resolve: (entry) => entry,
   }),
 }));

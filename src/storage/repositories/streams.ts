@@ -131,14 +131,13 @@ export async function entryOfMessage(
   return row ? toEntry(row) : undefined;
 }
 
-/** The oldest retained seq of a stream, for expiring cursors. */
-export async function oldestSeq(db: Db, streamId: string): Promise<number | undefined> {
+/** Whether the entry at `seq` is still stored (retention prunes old ones). */
+export async function entryExists(db: Db, streamId: string, seq: number): Promise<boolean> {
   const row = await db
     .selectFrom('stream_entries')
     .select('seq')
     .where('stream_id', '=', streamId)
-    .orderBy('seq', 'asc')
-    .limit(1)
+    .where('seq', '=', seq)
     .executeTakeFirst();
-  return row?.seq;
+  return row !== undefined;
 }

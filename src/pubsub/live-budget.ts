@@ -1,0 +1,66 @@
+/**
+ * How many bytes of live output one consumer (a graphql-ws connection) may hold unsent,
+ * shared by all of its subscriptions. Live events are pushed at the publisher's pace, so a
+ * reader that stops reading would otherwise grow its queues without end; past the limit
+ * the consumer is cut off instead, and resumes from storage with a cursor.
+ */
+export interface LiveBudget {
+  /**
+   * Counts `bytes` of live output as held. False when that puts the consumer over its
+   * limit: it is then being cut off (see onExceeded) and the bytes are not counted.
+   */
+  charge(bytes: number): boolean;
+  /** The bytes were taken from a queue, or dropped with it. */
+  release(bytes: number): void;
+  /** Runs `stop` once the limit is passed (at once if it already was); returns an unregister. */
+  onExceeded(stop: () => void): () => void;
+}
+
+/**
+ * A budget over the queued live events plus what the socket itself has not sent yet
+ * (`unsentBytes`, e.g. ws's bufferedAmount). Past `limitBytes` it calls `exceeded` once
+ * (the transport closes the connection), then stops every registered subscription so
+ * that nothing more is queued for it.
+ */
+export class ConnectionBudget implements LiveBudget {
+  #held = 0;
+  #exceeded = false;
+  readonly #stops = new Set<() => void>();
+
+  constructor(
+    private readonly limitBytes: number,
+    private readonly unsentBytes: () => number,
+    private readonly exceeded: () => void,
+  ) {}
+
+  charge(bytes: number): boolean {
+    if (this.#exceeded) return false;
+    if (this.#held + bytes + this.unsentBytes() > this.limitBytes) {
+      this.#exceed();
+      return false;
+    }
+    this.#held += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.#held = Math.max(0, this.#held - bytes);
+  }
+
+  onExceeded(stop: () => void): () => void {
+    if (this.#exceeded) {
+      stop();
+      return () => undefined;
+    }
+    this.#stops.add(stop);
+    return () => this.#stops.delete(stop);
+  }
+
+  #exceed(): void {
+    this.#exceeded = true;
+    this.exceeded();
+    const stops = [...this.#stops];
+    this.#stops.clear();
+    for (const stop of stops) stop();
+  }
+}

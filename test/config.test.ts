@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      sqlitePath: './data/switchboard.sqlite',
+      sqliteSynchronous: 'FULL',
+      tokenTtlSeconds: 604_800,
+      maxMessageLength: 4000,
+      sendRatePerSecond: 20,
+      sendBurst: 40,
+      maxConnectionsPerUser: 5,
+      maxSubscriptionsPerConnection: 100,
+      presenceTtlSeconds: 30,
+      retentionDays: undefined,
+      production: false,
+    });
+  });
+
+  it('reads admins case-insensitively and trims them', () => {
+    const config = loadConfig({ ADMIN_USERS: ' Root, ops ,' });
+    expect([...config.adminUsers]).toEqual(['root', 'ops']);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
+    [{ TOKEN_TTL: '0' }, /TOKEN_TTL/],
+    [{ SEND_BURST: '1.5' }, /SEND_BURST/],
+    [{ RETENTION_DAYS: '-1' }, /RETENTION_DAYS/],
+    [{ SQLITE_SYNCHRONOUS: 'OFF' }, /SQLITE_SYNCHRONOUS must be FULL or NORMAL/],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, /DATABASE_URL must be a postgres/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 16/],
+    [{ NODE_ENV: 'production' }, /JWT_SECRET is required/],
+  ])('refuses %o with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

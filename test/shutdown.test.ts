@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.js';
+import { connected, http, nextClose, signUp, subscribe, wsClient } from './helpers/clients.js';
+import type { TestServer } from './helpers/server.js';
+
+const ShutdownCreateRoomDoc = graphql(`
+  mutation ShutdownCreateRoom($name: String!) {
+    createRoom(name: $name) {
+      id
+    }
+  }
+`);
+
+const ShutdownSendDoc = graphql(`
+  mutation ShutdownSend($roomId: ID!, $content: String!) {
+    sendRoomMessage(roomId: $roomId, content: $content) {
+      seq
+    }
+  }
+`);
+
+const ShutdownLiveDoc = graphql(`
+  subscription ShutdownLive($roomId: ID!) {
+    roomMessages(roomId: $roomId) {
+      seq
+      content
+    }
+  }
+`);
+
+interface Process extends TestServer {
+  child: ChildProcess;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-shutdown-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `npm start` as users run it: src/main.ts in its own process, on port 0. */
+async function startProcess(): Promise<Process> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      SQLITE_PATH: join(dir, 'switchboard.sqlite'),
+      JWT_SECRET: 'test-secret-that-is-long-enough',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening`)));
+  });
+  return {
+    child,
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    sqlitePath: join(dir, 'switchboard.sqlite'),
+    restart: () => Promise.reject(new Error('not supported')),
+    close: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
+
+describe('SIGTERM', () => {
+  it('closes graphql-ws with 1001, flushes delivery positions, and exits 0', async () => {
+    const first = await startProcess();
+    const alice = await signUp(first);
+    const { createRoom } = await alice.http.request(ShutdownCreateRoomDoc, { name: 'bye' });
+    const client = wsClient(first, alice.token, { lazy: false });
+    await connected(client);
+    const live = subscribe(client, ShutdownLiveDoc, { roomId: createRoom.id });
+    await alice.http.request(ShutdownSendDoc, { roomId: createRoom.id, content: 'before' });
+    // Her own "joined", then her message: both written to her connection.
+    expect((await live.take(2)).map((data) => data.roomMessages.content)).toEqual([
+      `${alice.name} joined`,
+      'before',
+    ]);
+
+    const closeCode = nextClose(client);
+    const exit = once(first.child, 'exit');
+    first.child.kill('SIGTERM');
+    expect(await closeCode).toBe(1001);
+    expect(await exit).toEqual([0, null]);
+    await client.dispose();
+
+    // The position written on shutdown means nothing already delivered comes again.
+    const second = await startProcess();
+    try {
+      const again = wsClient(second, alice.token);
+      const resumed = subscribe(again, ShutdownLiveDoc, { roomId: createRoom.id });
+      await http(second, alice.token).request(ShutdownSendDoc, {
+        roomId: createRoom.id,
+        content: 'after',
+      });
+      expect(await resumed.take(1)).toEqual([{ roomMessages: { seq: 3, content: 'after' } }]);
+      await again.dispose();
+    } finally {
+      await second.close();
+    }
+  });
+});
