@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CrashHistoryQuery } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { signUp, type TestUser } from './helpers/clients.js';
+import { type ServerProcess, spawnServer } from './helpers/process.js';
 import type { TestServer } from './helpers/server.js';
 
 const CrashCreateRoomDoc = graphql(`
@@ -67,43 +66,16 @@ const dir = mkdtempSync(join(tmpdir(), 'switchboard-crash-'));
 const sqlitePath = join(dir, 'switchboard.sqlite');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Process {
-  child: ChildProcess;
-  url: string;
-}
-
-/** src/main.ts in its own process on port 0, always on the same SQLite file. */
-async function startProcess(): Promise<Process> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      SQLITE_PATH: sqlitePath,
-      // Fixed, so that tokens survive restarts.
-      JWT_SECRET: 'test-secret-that-is-long-enough',
-      // The limiter must not refuse anything: every refusal would be an unknown outcome less.
-      SEND_RATE_PER_SECOND: '1000000',
-      SEND_BURST: '1000000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** src/main.ts in its own process, always on the same SQLite file. */
+function startProcess(): Promise<ServerProcess> {
+  return spawnServer({
+    SQLITE_PATH: sqlitePath,
+    // Fixed, so that tokens survive restarts.
+    JWT_SECRET: 'test-secret-that-is-long-enough',
+    // The limiter must not refuse anything: every refusal would be an unknown outcome less.
+    SEND_RATE_PER_SECOND: '1000000',
+    SEND_BURST: '1000000',
   });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening`)));
-  });
-  return { child, url };
-}
-
-async function kill(proc: Process): Promise<void> {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-  const exit = once(proc.child, 'exit');
-  proc.child.kill('SIGKILL');
-  await exit;
 }
 
 interface Ack {
@@ -140,7 +112,7 @@ describe('crash durability (Jepsen-style set test)', () => {
       },
       sqlitePath,
       restart: () => Promise.reject(new Error('not supported')),
-      close: () => kill(current),
+      close: () => current.kill(),
     };
 
     try {
@@ -273,7 +245,7 @@ describe('crash durability (Jepsen-style set test)', () => {
               return;
             }
             acksThisRound += 1;
-            if (acksThisRound >= ACKS_BEFORE_KILL && !killed) killed = kill(proc);
+            if (acksThisRound >= ACKS_BEFORE_KILL && !killed) killed = proc.kill();
           }
         };
         await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
@@ -289,7 +261,7 @@ describe('crash durability (Jepsen-style set test)', () => {
       expect(acked.size).toBeGreaterThanOrEqual(ROUNDS * ACKS_BEFORE_KILL);
       // Resends happened for every round but the last.
       expect(unknownCommitted + unknownNotCommitted).toBe((ROUNDS - 1) * WRITERS);
-      await kill(current);
+      await current.kill();
 
       const db = new Database(sqlitePath);
       try {
@@ -298,7 +270,7 @@ describe('crash durability (Jepsen-style set test)', () => {
         db.close();
       }
     } finally {
-      await kill(current);
+      await current.kill();
     }
   }, 120_000);
 });

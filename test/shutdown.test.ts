@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { connected, http, nextClose, signUp, subscribe, wsClient } from './helpers/clients.js';
+import { type ServerProcess, spawnServer } from './helpers/process.js';
 import type { TestServer } from './helpers/server.js';
 
 const ShutdownCreateRoomDoc = graphql(`
@@ -33,45 +33,21 @@ const ShutdownLiveDoc = graphql(`
   }
 `);
 
-interface Process extends TestServer {
-  child: ChildProcess;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-shutdown-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `npm start` as users run it: src/main.ts in its own process, on port 0. */
-async function startProcess(): Promise<Process> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      SQLITE_PATH: join(dir, 'switchboard.sqlite'),
-      JWT_SECRET: 'test-secret-that-is-long-enough',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening`)));
+/** A server process on one SQLite file, shaped as a TestServer for the client helpers. */
+async function startProcess(): Promise<ServerProcess & TestServer> {
+  const sqlitePath = join(dir, 'switchboard.sqlite');
+  const proc = await spawnServer({
+    SQLITE_PATH: sqlitePath,
+    JWT_SECRET: 'test-secret-that-is-long-enough',
   });
   return {
-    child,
-    url,
-    wsUrl: url.replace(/^http/, 'ws'),
-    sqlitePath: join(dir, 'switchboard.sqlite'),
+    ...proc,
+    sqlitePath,
     restart: () => Promise.reject(new Error('not supported')),
-    close: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
-    },
+    close: () => proc.kill(),
   };
 }
 
