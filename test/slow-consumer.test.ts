@@ -247,6 +247,9 @@ async function healthStatus(server: TestServer): Promise<number> {
   return response.status;
 }
 
+// ~20 s on an idle 2-core machine; generous so a busy CI machine slows it without failing it.
+const FLOOD_TIMEOUT_MS = 240_000;
+
 describe('slow consumers and publish bursts', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -260,109 +263,121 @@ describe('slow consumers and publish bursts', () => {
     return createRoom.id;
   }
 
-  it('cuts off paused readers with 4413 while a fast reader gets every message, memory bounded, nothing lost', async () => {
-    const owner = await signUp(server);
-    const roomId = await room(owner);
-    const fastUser = await signUp(server);
-    const fastClient = wsClient(server, fastUser.token, { lazy: false });
-    await connected(fastClient);
-    const slowUsers = await Promise.all(Array.from({ length: SLOW_READERS }, () => signUp(server)));
-    const slow = await Promise.all(slowUsers.map((user) => rawReader(server, user.token, roomId)));
-
-    // Not members: live only. Once a marker arrives everywhere, every subscription is live.
-    const fast = follow(fastClient, roomId, undefined, 2, (content) => content.split(':')[0]);
-    const { sendRoomMessage: marker } = await owner.http.request(SlowSendDoc, {
-      roomId,
-      content: 'ready',
-    });
-    expect(marker.seq).toBe(2);
-    await fast.reached(marker.seq);
-    await Promise.all(slow.map((reader) => reader.reached(marker.seq)));
-    for (const reader of slow) reader.socket.pause();
-
-    const gc = collectGarbage();
-    const heapBefore = retainedHeap(gc);
-    const head = marker.seq + FLOOD_MESSAGES;
-    await sendConcurrently(owner, roomId, FLOOD_MESSAGES, 32, (i) =>
-      `${i}:`.padEnd(MESSAGE_CHARS, 'x'),
-    );
-    await fast.reached(head);
-    // Unbounded queues would hold the flood's messages for the paused readers (one copy
-    // shared between them: FLOOD_BYTES minus what the kernel's buffers took, measured at
-    // 27 MB), bounded ones at most 4 MiB each until they are cut off and freed (5 MB).
-    const growth = retainedHeap(gc) - heapBefore;
-    expect(growth).toBeLessThan(FLOOD_BYTES / 2);
-
-    expect(fast.count).toBe(FLOOD_MESSAGES + 1);
-    expect(fast.contents.size).toBe(FLOOD_MESSAGES + 1);
-    for (const i of [0, 1, FLOOD_MESSAGES / 2, FLOOD_MESSAGES - 1])
-      expect(fast.contents.has(String(i))).toBe(true);
-    expect(await healthStatus(server)).toBe(200);
-
-    // The close frame waits behind what the socket had buffered; reading reaches it.
-    for (const reader of slow) reader.socket.resume();
-    for (const reader of slow) {
-      expect(await reader.closed).toEqual({ code: SLOW_CONSUMER, reason: 'slow consumer' });
-      const last = reader.last;
-      if (!last) throw new Error('the slow reader processed nothing');
-      expect(last.seq).toBeGreaterThanOrEqual(marker.seq);
-      expect(last.seq).toBeLessThan(head);
-      expect(reader.count).toBe(last.seq - marker.seq + 1);
-    }
-
-    // Each resumes from the last message it processed and gets the rest, exactly once.
-    const resumed = slow.map((reader, i) => {
-      const last = reader.last as Delivered;
-      const client = wsClient(server, slowUsers[i]?.token);
-      return { client, follower: follow(client, roomId, last.cursor, last.seq + 1), last };
-    });
-    for (const { follower, last } of resumed) {
-      await follower.reached(head);
-      expect(follower.count).toBe(head - last.seq);
-    }
-    expect(await healthStatus(server)).toBe(200);
-
-    fastClient.dispose();
-    for (const { client } of resumed) client.dispose();
-  }, 60_000);
-
-  it('delivers 5000 sends fired at once to two subscribers, consecutive and complete', async () => {
-    const owner = await signUp(server);
-    const roomId = await room(owner);
-    const clients = await Promise.all(
-      [0, 1].map(async () => {
-        const client = wsClient(server, (await signUp(server)).token, { lazy: false });
-        await connected(client);
-        return client;
-      }),
-    );
-    const followers = clients.map((client) =>
-      follow(client, roomId, undefined, 2, (content) => content),
-    );
-    const { sendRoomMessage: marker } = await owner.http.request(SlowSendDoc, {
-      roomId,
-      content: 'ready',
-    });
-    await Promise.all(followers.map((follower) => follower.reached(marker.seq)));
-
-    const total = 5000;
-    const chunk = 500;
-    const client = owner.http;
-    for (let start = 0; start < total; start += chunk) {
-      await Promise.all(
-        Array.from({ length: chunk }, (_, i) =>
-          client.request(SlowSendDoc, { roomId, content: `burst ${start + i}` }),
-        ),
+  it(
+    'cuts off paused readers with 4413 while a fast reader gets every message, memory bounded, nothing lost',
+    async () => {
+      const owner = await signUp(server);
+      const roomId = await room(owner);
+      const fastUser = await signUp(server);
+      const fastClient = wsClient(server, fastUser.token, { lazy: false });
+      await connected(fastClient);
+      const slowUsers = await Promise.all(
+        Array.from({ length: SLOW_READERS }, () => signUp(server)),
       );
-    }
+      const slow = await Promise.all(
+        slowUsers.map((user) => rawReader(server, user.token, roomId)),
+      );
 
-    for (const follower of followers) {
-      await follower.reached(marker.seq + total);
-      expect(follower.count).toBe(total + 1);
-      expect(follower.contents.size).toBe(total + 1);
-      expect(follower.contents.has(`burst ${total - 1}`)).toBe(true);
-    }
-    expect(await healthStatus(server)).toBe(200);
-    for (const c of clients) c.dispose();
-  }, 60_000);
+      // Not members: live only. Once a marker arrives everywhere, every subscription is live.
+      const fast = follow(fastClient, roomId, undefined, 2, (content) => content.split(':')[0]);
+      const { sendRoomMessage: marker } = await owner.http.request(SlowSendDoc, {
+        roomId,
+        content: 'ready',
+      });
+      expect(marker.seq).toBe(2);
+      await fast.reached(marker.seq);
+      await Promise.all(slow.map((reader) => reader.reached(marker.seq)));
+      for (const reader of slow) reader.socket.pause();
+
+      const gc = collectGarbage();
+      const heapBefore = retainedHeap(gc);
+      const head = marker.seq + FLOOD_MESSAGES;
+      await sendConcurrently(owner, roomId, FLOOD_MESSAGES, 32, (i) =>
+        `${i}:`.padEnd(MESSAGE_CHARS, 'x'),
+      );
+      await fast.reached(head);
+      // Unbounded queues would hold the flood's messages for the paused readers (one copy
+      // shared between them: FLOOD_BYTES minus what the kernel's buffers took, measured at
+      // 27 MB), bounded ones at most 4 MiB each until they are cut off and freed (5 MB).
+      const growth = retainedHeap(gc) - heapBefore;
+      expect(growth).toBeLessThan(FLOOD_BYTES / 2);
+
+      expect(fast.count).toBe(FLOOD_MESSAGES + 1);
+      expect(fast.contents.size).toBe(FLOOD_MESSAGES + 1);
+      for (const i of [0, 1, FLOOD_MESSAGES / 2, FLOOD_MESSAGES - 1])
+        expect(fast.contents.has(String(i))).toBe(true);
+      expect(await healthStatus(server)).toBe(200);
+
+      // The close frame waits behind what the socket had buffered; reading reaches it.
+      for (const reader of slow) reader.socket.resume();
+      for (const reader of slow) {
+        expect(await reader.closed).toEqual({ code: SLOW_CONSUMER, reason: 'slow consumer' });
+        const last = reader.last;
+        if (!last) throw new Error('the slow reader processed nothing');
+        expect(last.seq).toBeGreaterThanOrEqual(marker.seq);
+        expect(last.seq).toBeLessThan(head);
+        expect(reader.count).toBe(last.seq - marker.seq + 1);
+      }
+
+      // Each resumes from the last message it processed and gets the rest, exactly once.
+      const resumed = slow.map((reader, i) => {
+        const last = reader.last as Delivered;
+        const client = wsClient(server, slowUsers[i]?.token);
+        return { client, follower: follow(client, roomId, last.cursor, last.seq + 1), last };
+      });
+      for (const { follower, last } of resumed) {
+        await follower.reached(head);
+        expect(follower.count).toBe(head - last.seq);
+      }
+      expect(await healthStatus(server)).toBe(200);
+
+      fastClient.dispose();
+      for (const { client } of resumed) client.dispose();
+    },
+    FLOOD_TIMEOUT_MS,
+  );
+
+  it(
+    'delivers 5000 sends fired at once to two subscribers, consecutive and complete',
+    async () => {
+      const owner = await signUp(server);
+      const roomId = await room(owner);
+      const clients = await Promise.all(
+        [0, 1].map(async () => {
+          const client = wsClient(server, (await signUp(server)).token, { lazy: false });
+          await connected(client);
+          return client;
+        }),
+      );
+      const followers = clients.map((client) =>
+        follow(client, roomId, undefined, 2, (content) => content),
+      );
+      const { sendRoomMessage: marker } = await owner.http.request(SlowSendDoc, {
+        roomId,
+        content: 'ready',
+      });
+      await Promise.all(followers.map((follower) => follower.reached(marker.seq)));
+
+      const total = 5000;
+      const chunk = 500;
+      const client = owner.http;
+      for (let start = 0; start < total; start += chunk) {
+        await Promise.all(
+          Array.from({ length: chunk }, (_, i) =>
+            client.request(SlowSendDoc, { roomId, content: `burst ${start + i}` }),
+          ),
+        );
+      }
+
+      for (const follower of followers) {
+        await follower.reached(marker.seq + total);
+        expect(follower.count).toBe(total + 1);
+        expect(follower.contents.size).toBe(total + 1);
+        expect(follower.contents.has(`burst ${total - 1}`)).toBe(true);
+      }
+      expect(await healthStatus(server)).toBe(200);
+      for (const c of clients) c.dispose();
+    },
+    FLOOD_TIMEOUT_MS,
+  );
 });
