@@ -17,13 +17,14 @@ export const CSRF_HEADERS = [
  * (form-urlencoded, multipart, text/plain), needs one of CSRF_HEADERS. JSON bodies pass.
  * Its error comes without a code; every refusal here has one.
  */
-export function csrfPreventionPlugin<TContext extends Record<string, unknown>>(): Plugin<TContext> {
+export function csrfPreventionPlugin(): Plugin {
   const prevention = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });
   return {
     onRequestParse(payload) {
       try {
-        prevention.onRequestParse?.(payload as never);
+        prevention.onRequestParse?.(payload);
       } catch {
+        // Its only failure: no CSRF header on a request a browser sends without preflight.
         throw createGraphQLError(
           `a GET or form request needs one of the headers ${CSRF_HEADERS.join(', ')} (CSRF prevention)`,
           { extensions: { http: { status: 403 }, code: 'BAD_REQUEST' } },
