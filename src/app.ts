@@ -75,19 +75,20 @@ export async function startApp(config: Config): Promise<App> {
       : new RetentionJob(db, config.retentionDays, RETENTION_INTERVAL_MS);
   await retentionJob?.start();
 
-  const yoga = createYogaApp(schema, services, config.production);
+  const yoga = createYogaApp(schema, services, config);
   const server = createServer((req, res) => {
     if (req.url === '/health')
       return void health(db).then((ok) =>
         res.writeHead(ok ? 200 : 503).end(ok ? 'ok' : 'unavailable'),
       );
-    void handleHttp(yoga, req, res).catch(() => res.destroy());
+    void handleHttp(yoga, req, res, config.maxBodyBytes).catch(() => res.destroy());
   });
   const ws = attachWebSocket(server, yoga, services, positions, {
     maxConnectionsPerUser: config.maxConnectionsPerUser,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
-    maxPayloadBytes: 64 * 1024,
+    maxPayloadBytes: config.maxWsMessageBytes,
     maxUnsentLiveBytes: MAX_UNSENT_LIVE_BYTES,
+    connectionInitTimeoutMs: config.connectionInitTimeoutMs,
   });
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;

@@ -19,6 +19,27 @@ export interface Config {
   readonly presenceTtlSeconds: number;
   readonly retentionDays: number | undefined;
   readonly production: boolean;
+  /** Introspection queries answered; off in production unless GRAPHQL_INTROSPECTION=true. */
+  readonly introspection: boolean;
+  /** GraphiQL served to browsers; off in production unless GRAPHIQL=true. */
+  readonly graphiql: boolean;
+  readonly documentLimits: DocumentLimits;
+  /** HTTP request bodies over this are refused with 413 before parsing. */
+  readonly maxBodyBytes: number;
+  /** graphql-ws messages over this close their socket with 1009. */
+  readonly maxWsMessageBytes: number;
+  /** A graphql-ws socket without connection_init this long is closed with 4408. */
+  readonly connectionInitTimeoutMs: number;
+}
+
+/** Limits on one GraphQL document, checked before anything runs. */
+export interface DocumentLimits {
+  readonly depth: number;
+  readonly aliases: number;
+  readonly tokens: number;
+  readonly directives: number;
+  /** graphql-armor's estimate: objects 2, scalars 1, ×1.5 per level, × literal first/last. */
+  readonly cost: number;
 }
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -45,6 +66,14 @@ function synchronous(env: Env): SqliteSynchronous {
     throw new ConfigError(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${raw}"`);
   }
   return raw;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optionalString(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function optionalString(env: Env, name: string): string | undefined {
@@ -95,5 +124,17 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays:
       retention === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 1_000_000),
     production,
+    introspection: flag(env, 'GRAPHQL_INTROSPECTION', !production),
+    graphiql: flag(env, 'GRAPHIQL', !production),
+    documentLimits: Object.freeze({
+      depth: integer(env, 'MAX_QUERY_DEPTH', 12, 1, 1000),
+      aliases: integer(env, 'MAX_QUERY_ALIASES', 50, 0, 100_000),
+      tokens: integer(env, 'MAX_QUERY_TOKENS', 1000, 1, 1_000_000),
+      directives: integer(env, 'MAX_QUERY_DIRECTIVES', 50, 0, 100_000),
+      cost: integer(env, 'MAX_QUERY_COST', 20_000, 1, 1_000_000_000),
+    }),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxWsMessageBytes: integer(env, 'MAX_WS_MESSAGE_BYTES', 64 * 1024, 1024, 1024 * 1024 * 1024),
+    connectionInitTimeoutMs: integer(env, 'CONNECTION_INIT_TIMEOUT_MS', 3000, 1, 600_000),
   });
 }

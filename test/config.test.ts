@@ -40,4 +40,22 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
+  it('has the documented limits, and turns introspection and GraphiQL off in production', () => {
+    expect(loadConfig({})).toMatchObject({
+      introspection: true,
+      graphiql: true,
+      documentLimits: { depth: 12, aliases: 50, tokens: 1000, directives: 50, cost: 20_000 },
+      maxBodyBytes: 1_048_576,
+      maxWsMessageBytes: 65_536,
+      connectionInitTimeoutMs: 3000,
+    });
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'a-secret-that-is-long-enough' };
+    expect(loadConfig(production)).toMatchObject({ introspection: false, graphiql: false });
+    expect(
+      loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHIQL: '1' }),
+    ).toMatchObject({ introspection: true, graphiql: true });
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
+    expect(() => loadConfig({ GRAPHIQL: 'yes' })).toThrow(/GRAPHIQL must be true or false/);
+    expect(() => loadConfig({ MAX_QUERY_COST: '0' })).toThrow(/MAX_QUERY_COST/);
+  });
 });

@@ -714,9 +714,11 @@ function graphqlRequestArb(
       if (params.variables !== undefined) search.set('variables', JSON.stringify(params.variables));
       if (typeof params.operationName === 'string')
         search.set('operationName', params.operationName);
+      // Without it, CSRF prevention would refuse every GET and form before it is parsed.
+      const csrf = { 'x-graphql-yoga-csrf': '1' };
       switch (way) {
         case 'get':
-          return { method: 'GET', search: `?${search}`, headers };
+          return { method: 'GET', search: `?${search}`, headers: { ...headers, ...csrf } };
         case 'graphql':
           return {
             method: 'POST',
@@ -728,7 +730,7 @@ function graphqlRequestArb(
           return {
             method: 'POST',
             search: '',
-            headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+            headers: { ...headers, ...csrf, 'content-type': 'application/x-www-form-urlencoded' },
             body: search.toString(),
           };
         default:

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { connected, http, nextClose, signUp, subscribe, wsClient } from './helpers/clients.js';
-import { type ServerProcess, spawnServer } from './helpers/process.js';
-import type { TestServer } from './helpers/server.js';
+import { startProcess } from './helpers/process.js';
 
 const ShutdownCreateRoomDoc = graphql(`
   mutation ShutdownCreateRoom($name: String!) {
@@ -36,24 +35,9 @@ const ShutdownLiveDoc = graphql(`
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-shutdown-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A server process on one SQLite file, shaped as a TestServer for the client helpers. */
-async function startProcess(): Promise<ServerProcess & TestServer> {
-  const sqlitePath = join(dir, 'switchboard.sqlite');
-  const proc = await spawnServer({
-    SQLITE_PATH: sqlitePath,
-    JWT_SECRET: 'test-secret-that-is-long-enough',
-  });
-  return {
-    ...proc,
-    sqlitePath,
-    restart: () => Promise.reject(new Error('not supported')),
-    close: () => proc.kill(),
-  };
-}
-
 describe('SIGTERM', () => {
   it('closes graphql-ws with 1001, flushes delivery positions, and exits 0', async () => {
-    const first = await startProcess();
+    const first = await startProcess(dir);
     const alice = await signUp(first);
     const { createRoom } = await alice.http.request(ShutdownCreateRoomDoc, { name: 'bye' });
     const client = wsClient(first, alice.token, { lazy: false });
@@ -74,7 +58,7 @@ describe('SIGTERM', () => {
     await client.dispose();
 
     // The position written on shutdown means nothing already delivered comes again.
-    const second = await startProcess();
+    const second = await startProcess(dir);
     try {
       const again = wsClient(second, alice.token);
       const resumed = subscribe(again, ShutdownLiveDoc, { roomId: createRoom.id });

@@ -1,15 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
-import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import type { GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from '../config.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { isExpectedError, maskError } from '../graphql/errors.js';
 import type { LiveBudget } from '../pubsub/live-budget.js';
 import type { Services } from '../services/index.js';
 import { bearerToken } from '../services/tokens.js';
 import type { Viewer } from '../services/viewer.js';
+import { csrfPreventionPlugin } from './csrf.js';
+import { documentLimitPlugins } from './document-limits.js';
+import {
+  hiddenSuggestionsPlugins,
+  noIntrospectionPlugin,
+  withoutSuggestions,
+} from './schema-privacy.js';
 
 /** What the transport hands Yoga: the Node request, and for graphql-ws the connection's viewer. */
 export interface ServerContext {
@@ -23,33 +28,7 @@ export interface ServerContext {
 
 export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
-/** Document limits (SEMANTICS.md "Input limits"); introspection is exempt from depth. */
-export const DOCUMENT_LIMITS = { depth: 12, aliases: 50, tokens: 1000 } as const;
-
-/** Every limit is a validation failure, whether found while parsing or validating. */
-function asValidationError(context: ValidationContext | null, error: GraphQLError): void {
-  (error.extensions as Record<string, unknown>).code = 'GRAPHQL_VALIDATION_FAILED';
-  // Reported, not thrown, so that validation answers with it like with any other rule.
-  context?.reportError(error);
-}
-
-const documentLimits = [
-  // The token limit runs inside the parser, so a huge document is never built; it throws.
-  maxTokensPlugin({ n: DOCUMENT_LIMITS.tokens, onReject: [asValidationError] }),
-  maxDepthPlugin({
-    n: DOCUMENT_LIMITS.depth,
-    ignoreIntrospection: true,
-    propagateOnRejection: false,
-    onReject: [asValidationError],
-  }),
-  maxAliasesPlugin({
-    n: DOCUMENT_LIMITS.aliases,
-    // Every alias counts, also of __typename (the plugin's default lets those through).
-    allowList: [],
-    propagateOnRejection: false,
-    onReject: [asValidationError],
-  }),
-];
+export type HttpOptions = Pick<Config, 'introspection' | 'graphiql' | 'documentLimits'>;
 
 /**
  * Yoga JSON.parses the `variables` and `extensions` of a query string (GET, or a form body)
@@ -74,14 +53,28 @@ const badParamsAreBadRequests: Plugin<GraphQLContext, ServerContext> = {
 export function createYogaApp(
   schema: GraphQLSchema,
   services: Services,
-  production: boolean,
+  options: HttpOptions,
 ): Yoga {
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    plugins: [...documentLimits, badParamsAreBadRequests],
-    maskedErrors: { maskError },
+    // One operation per request: a batch would multiply every document limit by its length.
+    batching: false,
+    plugins: [
+      csrfPreventionPlugin(),
+      badParamsAreBadRequests,
+      ...documentLimitPlugins(options.documentLimits),
+      ...hiddenSuggestionsPlugins(),
+      ...(options.introspection ? [] : [noIntrospectionPlugin()]),
+    ],
+    maskedErrors: {
+      maskError: (error, message) => {
+        const masked = maskError(error, message);
+        masked.message = withoutSuggestions(masked.message);
+        return masked;
+      },
+    },
     logging: {
       debug: () => undefined,
       info: () => undefined,
@@ -90,7 +83,7 @@ export function createYogaApp(
         if (!args.some(isExpectedError)) console.error(...args);
       },
     },
-    graphiql: production ? false : { subscriptionsProtocol: 'WS', title: 'Switchboard' },
+    graphiql: options.graphiql ? { subscriptionsProtocol: 'WS', title: 'Switchboard' } : false,
     context: async (initial): Promise<GraphQLContext> => {
       if ('connectionViewer' in initial)
         return { viewer: initial.connectionViewer, services, liveBudget: initial.liveBudget };
@@ -100,26 +93,25 @@ export function createYogaApp(
   });
 }
 
-/** Request bodies are read whole before Yoga sees them: at most this many bytes. */
-export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** Hands a request to Yoga, refusing a body over MAX_BODY_BYTES with 413 before parsing it. */
+/** Hands a request to Yoga, refusing a body over `maxBodyBytes` with 413 before parsing it. */
 export async function handleHttp(
   yoga: Yoga,
   req: IncomingMessage,
   res: ServerResponse,
+  maxBodyBytes: number,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     const body =
-      Number(req.headers['content-length']) > MAX_BODY_BYTES ? undefined : await readBody(req);
+      Number(req.headers['content-length']) > maxBodyBytes
+        ? undefined
+        : await readBody(req, maxBodyBytes);
     if (body === undefined) {
       // The rest of the body is discarded unread, so the client gets to read this answer.
       req.resume();
-      res.writeHead(413, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          errors: [{ message: 'request body is over 1 MiB', extensions: { code: 'BAD_REQUEST' } }],
-        }),
-      );
+      const message = `request body is over ${maxBodyBytes} bytes`;
+      res
+        .writeHead(413, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
       return;
     }
     // Yoga (whatwg-node) takes an already read body from `req.body` instead of the stream.
@@ -128,14 +120,14 @@ export async function handleHttp(
   await yoga.handle(req, res);
 }
 
-/** The whole body, or undefined as soon as it is over MAX_BODY_BYTES. */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** The whole body, or undefined as soon as it is over `maxBytes`. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      if (size <= maxBytes) return void chunks.push(chunk);
       req.off('data', onData).off('end', onEnd);
       resolve(undefined);
     };

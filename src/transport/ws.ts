@@ -17,6 +17,8 @@ export interface WsLimits {
   maxPayloadBytes: number;
   /** Unsent live output (queued live events + the socket's buffer) before 4413. */
   maxUnsentLiveBytes: number;
+  /** A socket that sends no connection_init this long is closed with 4408. */
+  connectionInitTimeoutMs: number;
 }
 
 export const TOO_MANY_CONNECTIONS = 4029;
@@ -60,6 +62,7 @@ export function attachWebSocket(
 
   const disposable = useServer(
     {
+      connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
       jsonMessageReviver: rejectServerMessages,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
+import type { TestServer } from './server.js';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -34,5 +36,26 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       child.kill('SIGKILL');
       await exit;
     },
+  };
+}
+
+export type TestProcess = ServerProcess & TestServer;
+
+/** A server process with its data in `dir`, shaped as a TestServer for the client helpers. */
+export async function startProcess(
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<TestProcess> {
+  const sqlitePath = join(dir, 'switchboard.sqlite');
+  const proc = await spawnServer({
+    SQLITE_PATH: sqlitePath,
+    JWT_SECRET: 'test-secret-that-is-long-enough',
+    ...env,
+  });
+  return {
+    ...proc,
+    sqlitePath,
+    restart: () => Promise.reject(new Error('not supported: start another process')),
+    close: () => proc.kill(),
   };
 }
