@@ -19,6 +19,19 @@ export interface Config {
   readonly presenceTtlSeconds: number;
   readonly retentionDays: number | undefined;
   readonly production: boolean;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  readonly logLevel: LogLevel;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function logLevel(env: Env): LogLevel {
+  const raw = (optionalString(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  const level = LOG_LEVELS.find((name) => name === raw);
+  if (!level)
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return level;
 }
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -95,5 +108,6 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays:
       retention === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 1_000_000),
     production,
+    logLevel: logLevel(env),
   });
 }

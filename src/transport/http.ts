@@ -71,26 +71,41 @@ const badParamsAreBadRequests: Plugin<GraphQLContext, ServerContext> = {
   },
 };
 
+/** What the composition root adds to the pipeline: operations plugins, the logger, GraphiQL's first tab. */
+export interface YogaExtras {
+  plugins?: Plugin[];
+  log?: { warn: (...args: unknown[]) => void; error: (...args: unknown[]) => void };
+  graphiqlDefaultQuery?: string;
+}
+
 export function createYogaApp(
   schema: GraphQLSchema,
   services: Services,
   production: boolean,
+  extras: YogaExtras = {},
 ): Yoga {
+  const log = extras.log ?? console;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    plugins: [...documentLimits, badParamsAreBadRequests],
+    plugins: [...documentLimits, badParamsAreBadRequests, ...(extras.plugins ?? [])],
     maskedErrors: { maskError },
     logging: {
       debug: () => undefined,
       info: () => undefined,
-      warn: (...args: unknown[]) => console.warn(...args),
+      warn: (...args: unknown[]) => log.warn(...args),
       error: (...args: unknown[]) => {
-        if (!args.some(isExpectedError)) console.error(...args);
+        if (!args.some(isExpectedError)) log.error(...args);
       },
     },
-    graphiql: production ? false : { subscriptionsProtocol: 'WS', title: 'Switchboard' },
+    graphiql: production
+      ? false
+      : {
+          subscriptionsProtocol: 'WS',
+          title: 'Switchboard',
+          defaultQuery: extras.graphiqlDefaultQuery,
+        },
     context: async (initial): Promise<GraphQLContext> => {
       if ('connectionViewer' in initial)
         return { viewer: initial.connectionViewer, services, liveBudget: initial.liveBudget };
