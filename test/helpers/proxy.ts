@@ -8,6 +8,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export interface NetworkProxy {
   /** ws://127.0.0.1:<proxy port>/graphql: stays the same whatever the server does. */
   readonly wsUrl: string;
+  /** http://127.0.0.1:<proxy port>/graphql, for HTTP clients whose URL is fixed. */
+  readonly httpUrl: string;
   /** Drops every open connection at once and refuses new ones until `online()`. */
   offline(): void;
   online(): void;
@@ -37,6 +39,7 @@ export async function startProxy(target: () => string): Promise<NetworkProxy> {
   const { port } = server.address() as AddressInfo;
   return {
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    httpUrl: `http://127.0.0.1:${port}/graphql`,
     offline() {
       refusing = true;
       for (const socket of pairs) socket.destroy();
