@@ -26,6 +26,7 @@ import { UserDirectory } from './services/users.js';
 import { openSqlite } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { developmentSecret } from './storage/secret.js';
+import { serveDemoPage } from './transport/demo-page.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './transport/graphiql-default.js';
 import { createYogaApp, handleHttp } from './transport/http.js';
 import { attachWebSocket } from './transport/ws.js';
@@ -103,7 +104,7 @@ export async function startApp(config: Config): Promise<App> {
   const ops = opsRoutes(metrics, { health: [databaseCheck(db)], ready: readinessChecks });
   const server = createServer(
     withRequestLog(logger, ops.isProbe, (req, res) => {
-      if (ops.handle(req, res)) return;
+      if (ops.handle(req, res) || serveDemoPage(req, res)) return;
       void handleHttp(yoga, req, res).catch(() => res.destroy());
     }),
   );
