@@ -1,8 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sql } from 'kysely';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Config } from './config.js';
 import { schema } from './graphql/schema.js';
+import { dbTimingPlugin } from './ops/db-timing.js';
+import { graphqlMetricsPlugin } from './ops/graphql-metrics.js';
+import { createLogger, type Logger, yogaLog } from './ops/logger.js';
+import { Metrics } from './ops/metrics.js';
+import { databaseCheck, type ReadinessCheck } from './ops/readiness.js';
+import { observeWebSockets, withRequestLog } from './ops/request-log.js';
+import { opsRoutes } from './ops/routes.js';
 import type { Events } from './pubsub/events.js';
 import { MemoryPubSub } from './pubsub/memory.js';
 import { AuthService } from './services/auth.js';
@@ -13,11 +20,14 @@ import { PresenceService } from './services/presence.js';
 import { RateLimiter } from './services/rate-limiter.js';
 import { RetentionJob } from './services/retention.js';
 import { RoomService } from './services/rooms.js';
+import { StatsService } from './services/stats.js';
 import { TokenService } from './services/tokens.js';
 import { UserDirectory } from './services/users.js';
-import { type Db, openSqlite } from './storage/db.js';
+import { openSqlite } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { developmentSecret } from './storage/secret.js';
+import { serveDemoPage } from './transport/demo-page.js';
+import { GRAPHIQL_DEFAULT_QUERY } from './transport/graphiql-default.js';
 import { createYogaApp, handleHttp } from './transport/http.js';
 import { attachWebSocket } from './transport/ws.js';
 
@@ -27,6 +37,7 @@ export interface App {
   /** ws://host:port/graphql */
   readonly wsUrl: string;
   readonly port: number;
+  readonly logger: Logger;
   stop(): Promise<void>;
 }
 
@@ -43,7 +54,13 @@ const LIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** The composition root: storage, pub/sub, services, then the transports, from one config. */
 export async function startApp(config: Config): Promise<App> {
-  const db = openSqlite(config.sqlitePath, config.sqliteSynchronous);
+  const logger = createLogger(config.logLevel);
+  const metrics = new Metrics();
+  const db = openSqlite(config.sqlitePath, config.sqliteSynchronous).withPlugin(
+    dbTimingPlugin(metrics.dbQueries),
+  );
+  // What /ready checks; each optional backend (Redis) adds its own.
+  const readinessChecks: ReadinessCheck[] = [databaseCheck(db)];
   await migrateToLatest(db);
   const pubsub = new MemoryPubSub<Events>();
   const tokens = new TokenService(
@@ -63,10 +80,11 @@ export async function startApp(config: Config): Promise<App> {
       rooms,
       new RateLimiter(config.sendRatePerSecond, config.sendBurst),
       positions,
-      { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES },
+      { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES, replay: metrics.replay },
       { maxMessageLength: config.maxMessageLength, retention },
     ),
     presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS),
+    stats: new StatsService(db, () => metrics.openConnections),
   };
   await services.presence.start();
   const retentionJob =
@@ -75,14 +93,22 @@ export async function startApp(config: Config): Promise<App> {
       : new RetentionJob(db, config.retentionDays, RETENTION_INTERVAL_MS);
   await retentionJob?.start();
 
-  const yoga = createYogaApp(schema, services, config);
-  const server = createServer((req, res) => {
-    if (req.url === '/health')
-      return void health(db).then((ok) =>
-        res.writeHead(ok ? 200 : 503).end(ok ? 'ok' : 'unavailable'),
-      );
-    void handleHttp(yoga, req, res, config.maxBodyBytes).catch(() => res.destroy());
+  const yoga = createYogaApp(schema, services, config, {
+    plugins: [
+      usePrometheus({ registry: metrics.registry, endpoint: false }),
+      graphqlMetricsPlugin(metrics, logger),
+    ],
+    log: yogaLog(logger),
+    graphiqlDefaultQuery: GRAPHIQL_DEFAULT_QUERY,
   });
+  const ops = opsRoutes(metrics, { health: [databaseCheck(db)], ready: readinessChecks });
+  const server = createServer(
+    withRequestLog(logger, ops.isProbe, (req, res) => {
+      if (ops.handle(req, res) || serveDemoPage(req, res)) return;
+      void handleHttp(yoga, req, res, config.maxBodyBytes).catch(() => res.destroy());
+    }),
+  );
+  observeWebSockets(server, yoga.graphqlEndpoint, metrics, logger);
   const ws = attachWebSocket(server, yoga, services, positions, {
     maxConnectionsPerUser: config.maxConnectionsPerUser,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
@@ -99,6 +125,7 @@ export async function startApp(config: Config): Promise<App> {
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
     port,
+    logger,
     stop: () => {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -114,15 +141,6 @@ export async function startApp(config: Config): Promise<App> {
       return stopping;
     },
   };
-}
-
-async function health(db: Db): Promise<boolean> {
-  try {
-    await sql`select 1`.execute(db);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

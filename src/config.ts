@@ -30,6 +30,8 @@ export interface Config {
   readonly maxWsMessageBytes: number;
   /** A graphql-ws socket without connection_init this long is closed with 4408. */
   readonly connectionInitTimeoutMs: number;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  readonly logLevel: LogLevel;
 }
 
 /** Limits on one GraphQL document, checked before anything runs. */
@@ -40,6 +42,17 @@ export interface DocumentLimits {
   readonly directives: number;
   /** graphql-armor's estimate: objects 2, scalars 1, ×1.5 per level, × literal first/last. */
   readonly cost: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function logLevel(env: Env): LogLevel {
+  const raw = (optionalString(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  const level = LOG_LEVELS.find((name) => name === raw);
+  if (!level)
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return level;
 }
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -136,5 +149,6 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxWsMessageBytes: integer(env, 'MAX_WS_MESSAGE_BYTES', 64 * 1024, 1024, 1024 * 1024 * 1024),
     connectionInitTimeoutMs: integer(env, 'CONNECTION_INIT_TIMEOUT_MS', 3000, 1, 600_000),
+    logLevel: logLevel(env),
   });
 }

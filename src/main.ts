@@ -5,17 +5,18 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 
 try {
   const app = await startApp(loadConfig());
-  console.log(
+  app.logger.info(
+    { url: app.url, wsUrl: app.wsUrl },
     `Switchboard listening on ${app.url} (GraphiQL in a browser, graphql-ws on ${app.wsUrl})`,
   );
   const shutdown = (signal: string) => {
-    console.log(`${signal}: shutting down`);
+    app.logger.info({ signal }, 'shutting down');
     // Exit 0 even if a connection hangs: SEMANTICS gives shutdown 10 s.
     setTimeout(() => process.exit(0), SHUTDOWN_LIMIT_MS).unref();
     app.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('shutdown failed', error);
+        app.logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );

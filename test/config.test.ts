@@ -18,6 +18,7 @@ describe('configuration', () => {
       presenceTtlSeconds: 30,
       retentionDays: undefined,
       production: false,
+      logLevel: 'info',
     });
   });
 
@@ -36,6 +37,7 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://localhost/db' }, /DATABASE_URL must be a postgres/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 16/],
     [{ NODE_ENV: 'production' }, /JWT_SECRET is required/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

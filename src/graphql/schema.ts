@@ -4,6 +4,7 @@ import './modules/auth.js';
 import './modules/presence.js';
 import './modules/rooms.js';
 import './modules/messages.js';
+import './modules/ops.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

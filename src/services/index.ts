@@ -2,6 +2,7 @@ import type { AuthService } from './auth.js';
 import type { MessageService } from './messages.js';
 import type { PresenceService } from './presence.js';
 import type { RoomService } from './rooms.js';
+import type { StatsService } from './stats.js';
 import type { UserDirectory } from './users.js';
 
 /** Everything the schema may call: the rules, never storage directly. */
@@ -11,4 +12,5 @@ export interface Services {
   rooms: RoomService;
   messages: MessageService;
   presence: PresenceService;
+  stats: StatsService;
 }

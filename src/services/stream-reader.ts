@@ -15,6 +15,13 @@ export interface StreamReaderDeps {
    * before it drops them and falls back to storage.
    */
   liveBufferBytes: number;
+  /** Told when a subscription starts and ends replaying from storage (metrics). */
+  replay?: ReplayObserver;
+}
+
+export interface ReplayObserver {
+  started(): void;
+  finished(messages: number, seconds: number): void;
 }
 
 export interface StreamReadOptions {
@@ -93,9 +100,24 @@ export function readStream(
     }
   }
 
+  /** The first read from storage: the backlog this subscription resumes with. */
+  async function* replay(): AsyncGenerator<StreamEntry> {
+    const startedAt = performance.now();
+    let messages = 0;
+    deps.replay?.started();
+    try {
+      for await (const entry of fromStorage(undefined)) {
+        messages += 1;
+        yield entry;
+      }
+    } finally {
+      deps.replay?.finished(messages, (performance.now() - startedAt) / 1000);
+    }
+  }
+
   async function* run(): AsyncGenerator<StreamEntry> {
     try {
-      yield* fromStorage(undefined);
+      yield* replay();
       for (;;) {
         const next = await queue.next();
         if (next.kind === 'closed') return;

@@ -50,11 +50,20 @@ const badParamsAreBadRequests: Plugin<GraphQLContext, ServerContext> = {
   },
 };
 
+/** What the composition root adds to the pipeline: operations plugins, the logger, GraphiQL's first tab. */
+export interface YogaExtras {
+  plugins?: Plugin[];
+  log?: { warn: (...args: unknown[]) => void; error: (...args: unknown[]) => void };
+  graphiqlDefaultQuery?: string;
+}
+
 export function createYogaApp(
   schema: GraphQLSchema,
   services: Services,
   options: HttpOptions,
+  extras: YogaExtras = {},
 ): Yoga {
+  const log = extras.log ?? console;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -67,6 +76,7 @@ export function createYogaApp(
       ...documentLimitPlugins(options.documentLimits),
       ...hiddenSuggestionsPlugins(),
       ...(options.introspection ? [] : [noIntrospectionPlugin()]),
+      ...(extras.plugins ?? []),
     ],
     maskedErrors: {
       maskError: (error, message) => {
@@ -78,12 +88,18 @@ export function createYogaApp(
     logging: {
       debug: () => undefined,
       info: () => undefined,
-      warn: (...args: unknown[]) => console.warn(...args),
+      warn: (...args: unknown[]) => log.warn(...args),
       error: (...args: unknown[]) => {
-        if (!args.some(isExpectedError)) console.error(...args);
+        if (!args.some(isExpectedError)) log.error(...args);
       },
     },
-    graphiql: options.graphiql ? { subscriptionsProtocol: 'WS', title: 'Switchboard' } : false,
+    graphiql: options.graphiql
+      ? {
+          subscriptionsProtocol: 'WS',
+          title: 'Switchboard',
+          defaultQuery: extras.graphiqlDefaultQuery,
+        }
+      : false,
     context: async (initial): Promise<GraphQLContext> => {
       if ('connectionViewer' in initial)
         return { viewer: initial.connectionViewer, services, liveBudget: initial.liveBudget };

@@ -22,6 +22,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     HOST: '127.0.0.1',
     SQLITE_PATH: sqlitePath,
     JWT_SECRET: 'test-secret-that-is-long-enough',
+    LOG_LEVEL: 'silent',
     // Tests send in bursts; the limiter has its own test with its own settings.
     SEND_RATE_PER_SECOND: '100000',
     SEND_BURST: '100000',

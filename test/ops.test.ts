@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChecks } from '../src/ops/readiness.js';
+import { graphql } from './gql/index.js';
+import {
+  connected,
+  expectCode,
+  signUp,
+  subscribe,
+  type TestUser,
+  uniqueName,
+  wsClient,
+} from './helpers/clients.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const OpsCreateRoomDoc = graphql(`
+  mutation OpsCreateRoom($name: String!) {
+    createRoom(name: $name) {
+      id
+    }
+  }
+`);
+
+const OpsSendDoc = graphql(`
+  mutation OpsSend($roomId: ID!, $content: String!) {
+    sendRoomMessage(roomId: $roomId, content: $content) {
+      seq
+    }
+  }
+`);
+
+const OpsWatchDoc = graphql(`
+  subscription OpsWatch($roomId: ID!) {
+    roomMessages(roomId: $roomId) {
+      seq
+      content
+    }
+  }
+`);
+
+const OpsStatsDoc = graphql(`
+  query OpsStats {
+    stats {
+      connections
+      onlineUsers
+      rooms
+      users
+      messagesPerSecond
+    }
+  }
+`);
+
+/** The value of one sample in Prometheus text format, e.g. `x_total{channel="ROOM"}`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+async function metricsText(server: TestServer): Promise<string> {
+  const response = await fetch(new URL('/metrics', server.url));
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/plain');
+  return response.text();
+}
+
+describe('operations', () => {
+  let server: TestServer;
+  let admin: TestUser;
+  let alice: TestUser;
+  const adminName = uniqueName('admin');
+
+  beforeAll(async () => {
+    server = await startTestServer({ ADMIN_USERS: adminName });
+    admin = await signUp(server, adminName);
+    alice = await signUp(server);
+  });
+  afterAll(() => server.close());
+
+  it('answers /health and /ready with the database reachable', async () => {
+    const health = await fetch(new URL('/health', server.url));
+    expect(health.status).toBe(200);
+    expect(await health.text()).toBe('ok');
+    const ready = await fetch(new URL('/ready', server.url));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { database: 'ok' } });
+  });
+
+  it('gives each request an id, keeping the one a proxy sent', async () => {
+    const fresh = await fetch(new URL('/health', server.url));
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const given = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'edge-42' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(given.headers.get('x-request-id')).toBe('edge-42');
+    const forged = await fetch(new URL('/health', server.url), {
+      headers: { 'x-request-id': 'no spaces\tor tabs' },
+    });
+    expect(forged.headers.get('x-request-id')).not.toContain(' ');
+  });
+
+  it('counts connections, subscriptions, sends, deliveries, replay and database time', async () => {
+    const { createRoom } = await alice.http.request(OpsCreateRoomDoc, { name: 'metrics' });
+    for (const content of ['one', 'two', 'three'])
+      await alice.http.request(OpsSendDoc, { roomId: createRoom.id, content });
+
+    const client = wsClient(server, alice.token, { lazy: false });
+    await connected(client);
+    // The join plus three messages are the backlog this subscription replays.
+    const watch = subscribe(client, OpsWatchDoc, { roomId: createRoom.id });
+    expect((await watch.take(4)).map((m) => m.roomMessages.content)).toEqual([
+      expect.stringContaining('joined'),
+      'one',
+      'two',
+      'three',
+    ]);
+    await alice.http.request(OpsSendDoc, { roomId: createRoom.id, content: 'live' });
+    await watch.take(1);
+
+    const during = await metricsText(server);
+    expect(sample(during, 'switchboard_websocket_connections')).toBe(1);
+    expect(sample(during, 'switchboard_subscriptions{field="roomMessages"}')).toBe(1);
+    expect(sample(during, 'switchboard_sends_total{channel="ROOM"}')).toBe(4);
+    expect(sample(during, 'switchboard_deliveries_total{field="roomMessages"}')).toBe(5);
+    expect(sample(during, 'switchboard_replayed_messages_total')).toBe(4);
+    expect(sample(during, 'switchboard_replay_backlog_messages_count')).toBe(1);
+    expect(sample(during, 'switchboard_replays_in_progress')).toBe(0);
+    expect(sample(during, 'switchboard_db_query_seconds_count')).toBeGreaterThan(10);
+    // The Yoga plugin's own metrics share the registry.
+    expect(during).toContain('graphql_envelop_phase_execute');
+
+    const stats = await admin.http.request(OpsStatsDoc);
+    expect(stats.stats).toMatchObject({ connections: 1, onlineUsers: 1, users: 2 });
+    expect(stats.stats.rooms).toBeGreaterThanOrEqual(1);
+    // Four messages in the last minute (the join is SYSTEM and not counted).
+    expect(stats.stats.messagesPerSecond).toBeCloseTo(4 / 60, 5);
+
+    watch.dispose();
+    const closed = new Promise<void>((resolve) => client.on('closed', () => resolve()));
+    await client.dispose();
+    await closed;
+    // The server sees the close a moment after the client: wait for the gauges, never sleep.
+    await expect
+      .poll(async () => {
+        const after = await metricsText(server);
+        return [
+          sample(after, 'switchboard_websocket_connections'),
+          sample(after, 'switchboard_subscriptions{field="roomMessages"}'),
+        ];
+      })
+      .toEqual([0, 0]);
+  });
+
+  it('keeps stats for admins', async () => {
+    await expectCode(alice.http.request(OpsStatsDoc), 'FORBIDDEN');
+  });
+
+  it('keeps the metrics of two apps in one process apart', async () => {
+    const other = await startTestServer();
+    try {
+      const text = await metricsText(other);
+      expect(sample(text, 'switchboard_sends_total{channel="ROOM"}')).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('readiness checks', () => {
+  it('reports each failing dependency by name', async () => {
+    const readiness = await runChecks([
+      { name: 'database', check: async () => undefined },
+      {
+        name: 'redis',
+        check: async () => {
+          throw new Error('connection refused');
+        },
+      },
+    ]);
+    expect(readiness).toEqual({ ready: false, checks: { database: 'ok', redis: 'failing' } });
+  });
+});
