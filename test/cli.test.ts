@@ -37,7 +37,8 @@ const CliHistoryDoc = graphql(`
 
 const SECRET = 'cli-test-secret-long-enough';
 
-describe('command line', () => {
+// Each step starts a process (npm, tsx): seconds apiece on a busy machine.
+describe('command line', { timeout: 120_000 }, () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
@@ -119,7 +120,7 @@ describe('command line', () => {
   });
 });
 
-describe('npm start', () => {
+describe('npm start', { timeout: 120_000 }, () => {
   let child: ChildProcess | undefined;
   afterAll(() => {
     child?.kill('SIGTERM');

@@ -192,6 +192,37 @@ describe('switchboard/client: resumable subscriptions', () => {
       expect(subscription.cursor).toEqual(expect.any(String));
   });
 
+  it('notices a silent dead link by its keep-alive, and resumes', async () => {
+    ({
+      createRoom: { id: roomId },
+    } = await alice.http.request(CltCreateRoomDoc, { name: uniqueName('room') }));
+    await bob.http.request(CltJoinDoc, { roomId });
+    client = createResumableClient({
+      url: proxy.wsUrl,
+      token: bob.token,
+      webSocketImpl: WebSocket,
+      retryDelay: () => 20,
+      keepAlive: 200,
+    });
+    const room = collector<ChatMessage>();
+    client.room(roomId, { next: (m) => room.push(m) });
+    await alice.http.request(CltSendDoc, { roomId, content: 'a' });
+    await room.until(2);
+
+    // No close, no error: the link just stops carrying anything. Only a missing pong tells.
+    const dropped = nextStatus(client, 'disconnected');
+    proxy.freeze();
+    await dropped;
+    for (const content of ['b', 'c']) await alice.http.request(CltSendDoc, { roomId, content });
+    const back = nextStatus(client, 'connected');
+    proxy.thaw();
+    await back;
+    const all = await room.until(4);
+    expect(contents(all.slice(1))).toEqual(['a', 'b', 'c']);
+    expect(seqs(all)).toEqual(consecutive(all[0]?.seq ?? 0, 4));
+    expect(room.items).toHaveLength(4);
+  });
+
   it('hands a refused subscription to error, without retrying', async () => {
     client = createResumableClient({
       url: server.wsUrl,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type DocumentNode, type FieldNode, getOperationAST, Kind } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { isExpectedError } from '../graphql/errors.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { requestIdOf } from './request-id.js';
@@ -22,23 +23,33 @@ function rootFields(document: DocumentNode, operationName: string | null | undef
 
 /**
  * Counts sends, active subscriptions and deliveries from inside the GraphQL pipeline that
- * HTTP, SSE and graphql-ws share, and logs each operation with its request id (debug).
+ * HTTP, SSE and graphql-ws share; logs each operation (debug) and each unexpected error
+ * with its request id.
  */
 export function graphqlMetricsPlugin(metrics: Metrics, logger: Logger): Plugin {
   return {
     onExecute({ args }) {
       const { type, fields } = rootFields(args.document, args.operationName);
       const req = (args.contextValue as { req?: IncomingMessage }).req;
-      logger.debug(
-        { requestId: requestIdOf(req), operation: args.operationName ?? null, type },
-        'execute',
-      );
-      if (type !== 'mutation') return;
-      const sends = fields.filter((field) => SEND_FIELDS[field.name.value] !== undefined);
-      if (sends.length === 0) return;
+      const operation = {
+        requestId: requestIdOf(req),
+        operation: args.operationName ?? null,
+        type,
+      };
+      logger.debug(operation, 'execute');
+      const sends = type === 'mutation' ? fields.filter((f) => SEND_FIELDS[f.name.value]) : [];
       return {
         onExecuteDone({ result }) {
           if (isAsyncIterable(result)) return;
+          // Expected errors are answers; anything else is an incident, logged with its request.
+          // (Masked already or not, depending on plugin order: both shapes count.)
+          const unexpected =
+            result.errors?.filter(
+              (error) =>
+                error.extensions?.code === 'INTERNAL_SERVER_ERROR' || !isExpectedError(error),
+            ) ?? [];
+          for (const error of unexpected)
+            logger.error({ ...operation, err: error }, 'operation failed');
           const data = result.data as Record<string, unknown> | null | undefined;
           for (const field of sends) {
             const channel = SEND_FIELDS[field.name.value];

@@ -1,11 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
-
-/** The request id of the HTTP request being handled, for every log line written meanwhile. */
-export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 
 /** A proxy's id when it sent a sane one (so logs join up across hops), else a new one. */
 export function assignRequestId(req: IncomingMessage): string {

@@ -1,13 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { assignRequestId, REQUEST_ID_HEADER, requestScope } from './request-id.js';
+import { assignRequestId, REQUEST_ID_HEADER } from './request-id.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * Gives every HTTP request an id (echoed as x-request-id, and on every log line written
- * while it is handled) and logs it once answered. Probes log at debug: they come often.
+ * Gives every HTTP request an id (echoed as x-request-id, and seen by Yoga's context) and
+ * logs it once answered. Probes log at debug: they come often.
  */
 export function withRequestLog(
   logger: Logger,
@@ -29,7 +29,7 @@ export function withRequestLog(
       if (isProbe(req.url ?? '')) logger.debug(line, 'request');
       else logger.info(line, 'request');
     });
-    requestScope.run({ requestId }, () => handler(req, res));
+    handler(req, res);
   };
 }
 

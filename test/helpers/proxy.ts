@@ -13,21 +13,29 @@ export interface NetworkProxy {
   /** Drops every open connection at once and refuses new ones until `online()`. */
   offline(): void;
   online(): void;
-  /** Connections currently open through the proxy. */
-  readonly openConnections: number;
+  /** Stops forwarding without closing anything: a dead link that neither side is told of. */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(target: () => string): Promise<NetworkProxy> {
   const pairs = new Set<Socket>();
   let refusing = false;
+  let frozen = false;
   const server: Server = createServer((client) => {
     if (refusing) return void client.destroy();
     const { hostname, port } = new URL(target());
     const upstream = connect(Number(port), hostname);
     pairs.add(client);
+    pairs.add(upstream);
+    if (frozen) {
+      client.pause();
+      upstream.pause();
+    }
     const drop = () => {
       pairs.delete(client);
+      pairs.delete(upstream);
       client.destroy();
       upstream.destroy();
     };
@@ -47,8 +55,13 @@ export async function startProxy(target: () => string): Promise<NetworkProxy> {
     online() {
       refusing = false;
     },
-    get openConnections() {
-      return pairs.size;
+    freeze() {
+      frozen = true;
+      for (const socket of pairs) socket.pause();
+    },
+    thaw() {
+      frozen = false;
+      for (const socket of pairs) socket.resume();
     },
     close: () =>
       new Promise<void>((resolve) => {
