@@ -1,7 +1,12 @@
 import type { AuthService } from './auth.js';
+import type { MessageChangeService } from './message-changes.js';
+import type { MessageStateService } from './message-state.js';
 import type { MessageService } from './messages.js';
+import type { ModerationService } from './moderation.js';
 import type { PresenceService } from './presence.js';
+import type { ReplyService } from './replies.js';
 import type { RoomService } from './rooms.js';
+import type { SearchService } from './search.js';
 import type { UserDirectory } from './users.js';
 
 /** Everything the schema may call: the rules, never storage directly. */
@@ -11,4 +16,9 @@ export interface Services {
   rooms: RoomService;
   messages: MessageService;
   presence: PresenceService;
+  changes: MessageChangeService;
+  replies: ReplyService;
+  messageState: MessageStateService;
+  moderation: ModerationService;
+  search: SearchService;
 }
