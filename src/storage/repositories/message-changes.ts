@@ -146,19 +146,23 @@ export async function reactionCounts(
   viewerId: number,
 ): Promise<ReactionCountRow[]> {
   if (messageIds.length === 0) return [];
-  return db
-    .selectFrom('reactions')
-    .select([
-      'message_id',
-      'emoji',
-      sql<number>`count(*)`.as('count'),
-      sql<number>`max(user_id = ${viewerId})`.as('viewer_reacted'),
-    ])
-    .where('message_id', 'in', messageIds)
-    .groupBy(['message_id', 'emoji'])
-    .orderBy(sql`min(created_at)`)
-    .orderBy('emoji')
-    .execute();
+  return (
+    db
+      .selectFrom('reactions')
+      .select([
+        'message_id',
+        'emoji',
+        sql<number>`count(*)`.as('count'),
+        sql<number>`max(user_id = ${viewerId})`.as('viewer_reacted'),
+      ])
+      .where('message_id', 'in', messageIds)
+      .groupBy(['message_id', 'emoji'])
+      // Entry ids break ties within a millisecond: they follow commit order.
+      .orderBy(sql`min(created_at)`)
+      .orderBy(sql`min(entry_id)`)
+      .orderBy('emoji')
+      .execute()
+  );
 }
 
 /** Replies that are not deleted, per message. */
