@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { ChatInviteDoc, createRoom, joinRoom, sendDirect, sendToRoom } from './helpers/chat.js';
@@ -78,8 +79,7 @@ const contents = async (user: TestUser, query: string, roomId?: string) =>
   (await search(user, query, roomId ? { roomId } : {})).edges.map((e) => e.node.content);
 
 /** A word no other test uses, so that each test searches only its own messages. */
-let words = 0;
-const word = () => `zq${(words += 1)}x${Math.random().toString(36).slice(2, 8)}`;
+const word = () => `zq${randomUUID().replaceAll('-', '')}`;
 
 describe('searchMessages', () => {
   it('matches every word, stemmed, newest first, with the viewer’s own cursors', async () => {
