@@ -389,6 +389,8 @@ describe('who may change what', () => {
     await expectCode(edit(alice, '999999', 'x'), 'NOT_FOUND');
     expect(await roomHistory(alice.http, roomId)).toEqual(before);
 
+    // The OWNER moderates by deleting, never by rewriting someone's words.
+    await expectCode(edit(alice, byBob.id, 'put in his mouth'), 'FORBIDDEN');
     const ownerDelete = await remove(alice, byBob.id);
     expect(ownerDelete).toMatchObject({ kind: 'DELETE', target: { id: byBob.id, content: '' } });
     const edits = await edit(alice, byAlice.id, 'mine to edit');

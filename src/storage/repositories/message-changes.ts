@@ -152,8 +152,9 @@ export async function reactionCounts(
       .select([
         'message_id',
         'emoji',
-        sql<number>`count(*)`.as('count'),
-        sql<number>`max(user_id = ${viewerId})`.as('viewer_reacted'),
+        // Reads the same on PostgreSQL, where count is a bigint and max takes no boolean.
+        sql<number>`cast(count(*) as integer)`.as('count'),
+        sql<number>`max(case when user_id = ${viewerId} then 1 else 0 end)`.as('viewer_reacted'),
       ])
       .where('message_id', 'in', messageIds)
       .groupBy(['message_id', 'emoji'])
@@ -173,7 +174,7 @@ export async function replyCounts(
   if (messageIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('messages')
-    .select(['reply_to_id', sql<number>`count(*)`.as('count')])
+    .select(['reply_to_id', sql<number>`cast(count(*) as integer)`.as('count')])
     .where('reply_to_id', 'in', messageIds)
     .where('deleted_at', 'is', null)
     .groupBy('reply_to_id')
