@@ -14,6 +14,7 @@ import type { Events } from './pubsub/events.js';
 import { MemoryPubSub } from './pubsub/memory.js';
 import { AuthService } from './services/auth.js';
 import { DeliveryPositions } from './services/delivery-positions.js';
+import { messageFeatures } from './services/features.js';
 import type { Services } from './services/index.js';
 import { MessageService } from './services/messages.js';
 import { PresenceService } from './services/presence.js';
@@ -70,20 +71,24 @@ export async function startApp(config: Config): Promise<App> {
   const positions = new DeliveryPositions(db, POSITION_FLUSH_MS);
   const rooms = new RoomService(db, pubsub, positions);
   const retention = config.retentionDays !== undefined;
+  // One budget per user for sends, edits, reactions and replies alike.
+  const rateLimiter = new RateLimiter(config.sendRatePerSecond, config.sendBurst);
+  const messages = new MessageService(
+    db,
+    pubsub,
+    rooms,
+    rateLimiter,
+    positions,
+    { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES },
+    { maxMessageLength: config.maxMessageLength, retention },
+  );
   const services: Services = {
     auth: new AuthService(db, tokens, config.adminUsers),
     users: new UserDirectory(db),
     rooms,
-    messages: new MessageService(
-      db,
-      pubsub,
-      rooms,
-      new RateLimiter(config.sendRatePerSecond, config.sendBurst),
-      positions,
-      { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES, replay: metrics.replay },
-      { maxMessageLength: config.maxMessageLength, retention },
-    ),
+    messages,
     presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS),
+    ...messageFeatures(db, pubsub, rooms, messages, rateLimiter, config.maxMessageLength),
     stats: new StatsService(db, () => metrics.openConnections),
   };
   await services.presence.start();

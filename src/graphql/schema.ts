@@ -5,6 +5,10 @@ import './modules/presence.js';
 import './modules/rooms.js';
 import './modules/messages.js';
 import './modules/ops.js';
+import './modules/message-changes.js';
+import './modules/replies.js';
+import './modules/moderation.js';
+import './modules/search.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

@@ -12,9 +12,16 @@ export interface PresenceEvent {
   connectionCount: number;
 }
 
+/** A room was deleted: every subscription on it completes. */
+export interface RoomDeletedEvent {
+  roomId: number;
+}
+
 export interface Events extends Record<string, unknown> {
   /** Keyed by stream id. */
   stream: StreamEvent;
+  /** Keyed by the room's id (`String(roomId)`), published after the deletion commits. */
+  roomDeleted: RoomDeletedEvent;
   /** Keyed by '*': every change. */
   presence: PresenceEvent;
 }

@@ -20,6 +20,8 @@ export interface HistoryPage {
   entries: StreamEntry[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
+  /** An edge's cursor when it is not the entry's stream cursor (a search result's). */
+  edgeCursor?: (entry: StreamEntry) => string;
 }
 
 const DEFAULT_PAGE = 50;

@@ -1,7 +1,12 @@
 import type { AuthService } from './auth.js';
+import type { MessageChangeService } from './message-changes.js';
+import type { MessageStateService } from './message-state.js';
 import type { MessageService } from './messages.js';
+import type { ModerationService } from './moderation.js';
 import type { PresenceService } from './presence.js';
+import type { ReplyService } from './replies.js';
 import type { RoomService } from './rooms.js';
+import type { SearchService } from './search.js';
 import type { StatsService } from './stats.js';
 import type { UserDirectory } from './users.js';
 
@@ -13,4 +18,9 @@ export interface Services {
   messages: MessageService;
   presence: PresenceService;
   stats: StatsService;
+  changes: MessageChangeService;
+  replies: ReplyService;
+  messageState: MessageStateService;
+  moderation: ModerationService;
+  search: SearchService;
 }

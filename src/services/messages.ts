@@ -37,6 +37,11 @@ export interface MessageServiceOptions {
 
 type Draft = Omit<NewMessage, 'created_at' | 'sender_id' | 'client_id' | 'kind'>;
 
+/** Where a send goes, decided once its content is valid; the viewer's own stream first. */
+export type SendPlan = (
+  content: string,
+) => Promise<{ draft: Draft; streams: Array<{ streamId: string; peerId: number | null }> }>;
+
 export class MessageService {
   constructor(
     private readonly db: Db,
@@ -97,6 +102,16 @@ export class MessageService {
     });
   }
 
+  /** A send planned elsewhere (a reply): the same clientId, rate limit and sequencing rules. */
+  sendPlanned(
+    viewer: Viewer,
+    clientId: string | null | undefined,
+    content: string,
+    plan: SendPlan,
+  ): Promise<StreamEntry> {
+    return this.#send(viewer, clientId, content, plan);
+  }
+
   /**
    * The one send path: a repeated clientId returns the stored message (free of the rate
    * limit); otherwise check, take a rate token, store and sequence in one transaction,
@@ -106,9 +121,7 @@ export class MessageService {
     viewer: Viewer,
     rawClientId: string | null | undefined,
     rawContent: string,
-    plan: (
-      content: string,
-    ) => Promise<{ draft: Draft; streams: Array<{ streamId: string; peerId: number | null }> }>,
+    plan: SendPlan,
   ): Promise<StreamEntry> {
     const clientId = validClientId(rawClientId);
     if (clientId !== null) {

@@ -109,7 +109,15 @@ export class PresenceService {
     const room = roomId ? await this.rooms.visibleRoom(viewer, roomId) : undefined;
     // Presence is ephemeral: a stalled reader loses old changes, never the latest state.
     const queue = new LiveQueue<PresenceEvent>(1000);
-    const unsubscribe = this.pubsub.subscribe('presence', '*', (event) => queue.push(event));
+    const offPresence = this.pubsub.subscribe('presence', '*', (event) => queue.push(event));
+    // A room's presence ends with the room.
+    const offDeleted = room
+      ? this.pubsub.subscribe('roomDeleted', String(room.id), () => queue.close())
+      : () => undefined;
+    const unsubscribe = () => {
+      offPresence();
+      offDeleted();
+    };
     const db = this.db;
     async function* run(): AsyncGenerator<PresenceView> {
       try {

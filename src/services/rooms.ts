@@ -3,6 +3,7 @@ import type { PubSub } from '../pubsub/pubsub.js';
 import type { RoomRow, UserRow } from '../storage/database.js';
 import type { Db } from '../storage/db.js';
 import { setPosition } from '../storage/repositories/positions.js';
+import { ensureOwner } from '../storage/repositories/roles.js';
 import {
   deleteMembership,
   findRoomById,
@@ -85,19 +86,28 @@ export class RoomService {
 
   async leave(viewer: Viewer, roomId: string): Promise<RoomRow> {
     const room = await this.visibleRoom(viewer, roomId);
+    return this.removeMember(room, viewer);
+  }
+
+  /**
+   * Takes a member out as by leaving (also a moderator's removal): "<name> left", their
+   * subscriptions on a private room end, and an OWNER who leaves passes the role on.
+   */
+  async removeMember(room: RoomRow, user: { id: number; name: string }): Promise<RoomRow> {
     const entry = await this.db.transaction().execute(async (trx) => {
-      if (!(await deleteMembership(trx, room.id, viewer.id))) return undefined;
+      if (!(await deleteMembership(trx, room.id, user.id))) return undefined;
+      await ensureOwner(trx, room.id);
       return appendToStream(trx, roomStream(room.id), {
         channel: 'ROOM',
         kind: 'SYSTEM',
         room_id: room.id,
-        content: `${viewer.name} left`,
+        content: `${user.name} left`,
       });
     });
     if (!entry) return room;
     this.#published(entry);
     if (room.is_private)
-      this.pubsub.publish('stream', roomStream(room.id), { type: 'removed', userId: viewer.id });
+      this.pubsub.publish('stream', roomStream(room.id), { type: 'removed', userId: user.id });
     return (await findRoomById(this.db, room.id)) ?? room;
   }
 
@@ -141,7 +151,10 @@ export class RoomService {
       if (current.member_count >= current.max_members) {
         throw new DomainError('ROOM_FULL', 'the room is full');
       }
-      return this.#addMember(trx, current, userId, userName, 'MEMBER');
+      const entry = await this.#addMember(trx, current, userId, userName, 'MEMBER');
+      // Whoever joins a room its last member left becomes its OWNER.
+      await ensureOwner(trx, room.id);
+      return entry;
     });
     if (entry) this.#published(entry);
     return (await findRoomById(this.db, room.id)) ?? room;

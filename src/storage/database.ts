@@ -10,6 +10,7 @@ export interface Database {
   messages: MessagesTable;
   stream_entries: StreamEntriesTable;
   delivery_positions: DeliveryPositionsTable;
+  reactions: ReactionsTable;
 }
 
 export interface UsersTable {
@@ -85,6 +86,16 @@ export interface DeliveryPositionsTable {
   user_id: number;
   stream_id: string;
   seq: number;
+}
+
+/** A user's emoji on a message: the current state its REACTION/UNREACTION entries led to. */
+export interface ReactionsTable {
+  message_id: number;
+  user_id: number;
+  emoji: string;
+  /** The REACTION entry that added it (null once retention pruned that entry). */
+  entry_id: number | null;
+  created_at: string;
 }
 
 export type UserRow = Selectable<UsersTable>;

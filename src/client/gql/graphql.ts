@@ -10,9 +10,17 @@ export type Channel =
   | 'ROOM';
 
 export type MessageKind =
+  /** `target` was deleted; `content` is empty */
+  | 'DELETE'
+  /** A change of `target`'s content; `content` is the new text */
+  | 'EDIT'
+  /** `content` is the emoji added to `target` */
+  | 'REACTION'
   /** "x joined", "x left": written by the server, sender is null */
   | 'SYSTEM'
-  | 'TEXT';
+  | 'TEXT'
+  /** `content` is the emoji taken off `target` */
+  | 'UNREACTION';
 
 export type PresenceStatus =
   | 'AWAY'

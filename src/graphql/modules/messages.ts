@@ -12,6 +12,10 @@ const MessageKindEnum = builder.enumType('MessageKind', {
   values: {
     TEXT: {},
     SYSTEM: { description: '"x joined", "x left": written by the server, sender is null' },
+    EDIT: { description: "A change of `target`'s content; `content` is the new text" },
+    DELETE: { description: '`target` was deleted; `content` is empty' },
+    REACTION: { description: '`content` is the emoji added to `target`' },
+    UNREACTION: { description: '`content` is the emoji taken off `target`' },
   },
 });
 
@@ -23,7 +27,7 @@ MessageRef.implement({
     channel: t.field({ type: ChannelEnum, resolve: (entry) => entry.message.channel }),
     kind: t.field({
       type: MessageKindEnum,
-      resolve: (entry) => (entry.message.kind === 'SYSTEM' ? 'SYSTEM' : 'TEXT'),
+      resolve: (entry) => entry.message.kind,
     }),
     seq: t.int({
       description: 'Position in the stream it was delivered on; consecutive, starting at 1.',
@@ -61,26 +65,36 @@ MessageRef.implement({
   }),
 });
 
-const MessageEdgeRef = builder.objectRef<StreamEntry>('MessageEdge').implement({
-  fields: (t) => ({
-    cursor: t.string({ resolve: cursorOf }),
-    node: t.field({ type: MessageRef, resolve: (entry) => entry }),
-  }),
-});
+const MessageEdgeRef = builder
+  .objectRef<{ entry: StreamEntry; cursor: string }>('MessageEdge')
+  .implement({
+    fields: (t) => ({
+      cursor: t.exposeString('cursor'),
+      node: t.field({ type: MessageRef, resolve: (edge) => edge.entry }),
+    }),
+  });
 
-const MessageConnectionRef = builder.objectRef<HistoryPage>('MessageConnection').implement({
+export const MessageConnectionRef = builder.objectRef<HistoryPage>('MessageConnection').implement({
   fields: (t) => ({
-    edges: t.field({ type: [MessageEdgeRef], resolve: (page) => page.entries }),
+    edges: t.field({
+      type: [MessageEdgeRef],
+      resolve: (page) =>
+        page.entries.map((entry) => ({
+          entry,
+          cursor: (page.edgeCursor ?? cursorOf)(entry),
+        })),
+    }),
     pageInfo: t.field({
       type: PageInfoRef,
       resolve: (page): PageInfoShape => {
         const first = page.entries[0];
         const last = page.entries.at(-1);
+        const edgeCursor = page.edgeCursor ?? cursorOf;
         return {
           hasNextPage: page.hasNextPage,
           hasPreviousPage: page.hasPreviousPage,
-          startCursor: first ? cursorOf(first) : null,
-          endCursor: last ? cursorOf(last) : null,
+          startCursor: first ? edgeCursor(first) : null,
+          endCursor: last ? edgeCursor(last) : null,
         };
       },
     }),
