@@ -11,9 +11,12 @@ import type { Services } from './services/index.js';
 import { MessageService } from './services/messages.js';
 import { PresenceService } from './services/presence.js';
 import { RateLimiter } from './services/rate-limiter.js';
+import { ReadStateService } from './services/read-state.js';
 import { RetentionJob } from './services/retention.js';
 import { RoomService } from './services/rooms.js';
 import { TokenService } from './services/tokens.js';
+import { publishTyping, TypingService } from './services/typing.js';
+import { MemoryTypingTracker } from './services/typing-memory.js';
 import { UserDirectory } from './services/users.js';
 import { type Db, openSqlite } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -67,6 +70,16 @@ export async function startApp(config: Config): Promise<App> {
       { maxMessageLength: config.maxMessageLength, retention },
     ),
     presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS),
+    readState: new ReadStateService(db, pubsub, rooms, positions),
+    typing: new TypingService(
+      db,
+      pubsub,
+      rooms,
+      new MemoryTypingTracker(
+        { expiryMs: config.typingExpiryMs, intervalMs: config.typingIntervalMs },
+        (change) => publishTyping(pubsub, change),
+      ),
+    ),
   };
   await services.presence.start();
   const retentionJob =
@@ -106,6 +119,7 @@ export async function startApp(config: Config): Promise<App> {
         await closed;
         await retentionJob?.stop();
         await services.presence.stop();
+        services.typing.stop();
         await positions.stop();
         await pubsub.close();
         await db.destroy();

@@ -4,6 +4,8 @@ import './modules/auth.js';
 import './modules/presence.js';
 import './modules/rooms.js';
 import './modules/messages.js';
+import './modules/read-state.js';
+import './modules/typing.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 
