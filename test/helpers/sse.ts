@@ -5,15 +5,20 @@ import type { TestServer } from './server.js';
 /**
  * A subscription over SSE. Yoga answers only once the subscription's source exists, so when
  * `sseSubscribe` resolves the server is already listening: live-only feeds (typing, read
- * receipts) can be tested without priming them first.
+ * receipts) can be tested without priming them first. Events are read as they arrive, each
+ * stamped with its arrival time.
  */
 export interface SseSubscription<T> {
   /** The next data result; rejects with the GraphQL errors, or when the stream ends. */
   next(): Promise<T>;
+  /** Like next(), with the time (Date.now()) the event arrived. */
+  nextTimed(): Promise<{ data: T; at: number }>;
   /** Resolves when the server completes the stream; rejects if data comes first. */
   completed(): Promise<void>;
   close(): Promise<void>;
 }
+
+type Arrival<T> = { payload: { data?: T; errors?: unknown } | undefined; at: number };
 
 export async function sseSubscribe<TResult, TVariables extends Record<string, unknown>>(
   server: TestServer,
@@ -37,44 +42,68 @@ export async function sseSubscribe<TResult, TVariables extends Record<string, un
     throw body.errors ?? new Error(`HTTP ${response.status}`);
   }
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
+  const arrivals: Arrival<TResult>[] = [];
+  let waiter: (() => void) | undefined;
+  const arrive = (arrival: Arrival<TResult>) => {
+    arrivals.push(arrival);
+    waiter?.();
+    waiter = undefined;
+  };
 
-  /** The next `next` event's payload, or undefined once the stream completes or ends. */
-  async function nextPayload(): Promise<{ data?: TResult; errors?: unknown } | undefined> {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const lines = buffer.slice(0, end).split('\n');
-        buffer = buffer.slice(end + 2);
-        const event = lines
-          .find((line) => line.startsWith('event:'))
-          ?.slice(6)
-          .trim();
-        if (event === 'complete') return undefined;
-        const data = lines
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).trim())
-          .join('\n');
-        if (data) return JSON.parse(data) as { data?: TResult; errors?: unknown };
-        continue;
+  // Reads as events come, so that their arrival times are not those of the test's next read.
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        const at = Date.now();
+        buffer += decoder.decode(chunk.value, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const lines = buffer.slice(0, end).split('\n');
+          buffer = buffer.slice(end + 2);
+          const event = lines
+            .find((line) => line.startsWith('event:'))
+            ?.slice(6)
+            .trim();
+          if (event === 'complete') return arrive({ payload: undefined, at });
+          const data = lines
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).trim())
+            .join('\n');
+          if (data) arrive({ payload: JSON.parse(data) as Arrival<TResult>['payload'], at });
+        }
       }
-      const chunk = await reader.read();
-      if (chunk.done) return undefined;
-      buffer += decoder.decode(chunk.value, { stream: true });
+    } catch {
+      // Closed by the test.
+    }
+    arrive({ payload: undefined, at: Date.now() });
+  })();
+
+  async function nextArrival(): Promise<Arrival<TResult>> {
+    for (;;) {
+      const arrival = arrivals.shift();
+      if (arrival) return arrival;
+      await new Promise<void>((resolve) => {
+        waiter = resolve;
+      });
     }
   }
 
+  async function nextTimed(): Promise<{ data: TResult; at: number }> {
+    const { payload, at } = await nextArrival();
+    if (!payload) throw new Error('the event stream ended');
+    if (payload.errors) throw payload.errors;
+    if (!payload.data) throw new Error('an event without data');
+    return { data: payload.data, at };
+  }
+
   return {
-    async next() {
-      const payload = await nextPayload();
-      if (!payload) throw new Error('the event stream ended');
-      if (payload.errors) throw payload.errors;
-      if (!payload.data) throw new Error('an event without data');
-      return payload.data;
-    },
+    nextTimed,
+    next: async () => (await nextTimed()).data,
     async completed() {
-      const payload = await nextPayload();
+      const { payload } = await nextArrival();
       if (payload)
         throw new Error(`expected the end of the stream, got ${JSON.stringify(payload)}`);
     },
