@@ -405,6 +405,13 @@ describe('read state', () => {
     expect(await conversations(bob)).toEqual([
       { withUser: { id: alice.id }, lastMessage: { id: a1.id, content: 'a1' }, unreadCount: 1 },
     ]);
+    // A note to self is a conversation too, never unread.
+    const note = await sendDirect(bob, bob, 'note');
+    expect((await conversations(bob))[0]).toEqual({
+      withUser: { id: bob.id },
+      lastMessage: { id: note.id, content: 'note' },
+      unreadCount: 0,
+    });
 
     const c2 = await sendDirect(carol, alice, 'c2');
     const aliceCursors = await directMessages(alice, carol);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { graphql } from './gql/index.js';
 import { expectCode, signUp, type TestUser, uniqueName } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -271,6 +272,23 @@ describe('typing', () => {
     await expectCode(failure(outsider, { roomId: privateRoom }), 'NOT_FOUND');
     await expectCode(failure(bob, { fromUserId: '999999' }), 'NOT_FOUND');
   });
+});
+
+describe('typing configuration', () => {
+  it('defaults to FEATURES.md: 6 s of typing, one change per second', () => {
+    expect(loadConfig({})).toMatchObject({ typingExpiryMs: 6_000, typingIntervalMs: 1_000 });
+    expect(loadConfig({ TYPING_EXPIRY_MS: '250', TYPING_INTERVAL_MS: '0' })).toMatchObject({
+      typingExpiryMs: 250,
+      typingIntervalMs: 0,
+    });
+  });
+
+  it.each([{ TYPING_EXPIRY_MS: '0' }, { TYPING_EXPIRY_MS: 'soon' }, { TYPING_INTERVAL_MS: '-1' }])(
+    'stops the start on a bad value: %o',
+    (env) => {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+    },
+  );
 });
 
 /** Rows in every table of the database: what a write would change. */
