@@ -56,9 +56,10 @@ export async function startApp(config: Config): Promise<App> {
   const positions = new DeliveryPositions(db, POSITION_FLUSH_MS);
   const rooms = new RoomService(db, pubsub, positions);
   const retention = config.retentionDays !== undefined;
+  const users = new UserDirectory(db);
   const services: Services = {
     auth: new AuthService(db, tokens, config.adminUsers),
-    users: new UserDirectory(db),
+    users,
     rooms,
     messages: new MessageService(
       db,
@@ -70,11 +71,12 @@ export async function startApp(config: Config): Promise<App> {
       { maxMessageLength: config.maxMessageLength, retention },
     ),
     presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS),
-    readState: new ReadStateService(db, pubsub, rooms, positions),
+    readState: new ReadStateService(db, pubsub, rooms, positions, users),
     typing: new TypingService(
       db,
       pubsub,
       rooms,
+      users,
       new MemoryTypingTracker(
         { expiryMs: config.typingExpiryMs, intervalMs: config.typingIntervalMs },
         (change) => publishTyping(pubsub, change),

@@ -6,7 +6,6 @@ import type { Db } from '../storage/db.js';
 import {
   advanceConversationRead,
   advanceRoomReadPosition,
-  type ConversationRow,
   conversation,
   conversationsOf,
   countConversationUnread,
@@ -18,14 +17,13 @@ import {
 } from '../storage/repositories/read-state.js';
 import { isMember } from '../storage/repositories/rooms.js';
 import { entryOfMessage, type StreamEntry } from '../storage/repositories/streams.js';
-import { findUserById } from '../storage/repositories/users.js';
 import type { DeliveryPositions } from './delivery-positions.js';
-import { badInput, DomainError, forbidden, notFound } from './errors.js';
+import { badInput, DomainError, notFound } from './errors.js';
 import { type FeedStep, liveFeed, whileInRoom } from './live-feed.js';
-import type { ChatTarget } from './read-target.js';
+import { type ChatTarget, memberRoom } from './read-target.js';
 import type { RoomService } from './rooms.js';
 import { inboxStream, roomStream, seqOfCursor } from './streams.js';
-import { parseId } from './validation.js';
+import type { UserDirectory } from './users.js';
 import { now, type Viewer } from './viewer.js';
 
 export type DeliveryState = 'SENT' | 'DELIVERED' | 'READ';
@@ -60,6 +58,7 @@ export class ReadStateService {
     private readonly pubsub: PubSub<Events>,
     private readonly rooms: RoomService,
     private readonly positions: DeliveryPositions,
+    private readonly users: UserDirectory,
   ) {}
 
   markRead(viewer: Viewer, target: ChatTarget, upTo: string): Promise<ReadReceiptView> {
@@ -185,7 +184,7 @@ export class ReadStateService {
     const { sender_id: senderId, recipient_id: recipientId } = message;
     if (senderId === null || recipientId === null || senderId === recipientId) return [];
     if (!(await this.#readByRecipient(entry, senderId, recipientId))) return [];
-    const recipient = await findUserById(this.db, recipientId);
+    const recipient = await this.users.byId(recipientId);
     return recipient ? [recipient] : [];
   }
 
@@ -205,7 +204,7 @@ export class ReadStateService {
 
   async conversations(viewer: Viewer): Promise<ConversationView[]> {
     const rows = await conversationsOf(this.db, inboxStream(viewer.id));
-    return rows.map((row: ConversationRow) => ({
+    return rows.map((row) => ({
       ownerId: viewer.id,
       peerId: row.peerId,
       readSeq: row.readSeq,
@@ -245,17 +244,12 @@ export class ReadStateService {
     return (await entryOfMessage(this.db, inbox, entry.message.id))?.seq;
   }
 
-  async #memberRoom(viewer: Viewer, roomId: string) {
-    const room = await this.rooms.visibleRoom(viewer, roomId);
-    if (!(await isMember(this.db, room.id, viewer.id))) {
-      throw forbidden('read state is for members of the room');
-    }
-    return room;
+  #memberRoom(viewer: Viewer, roomId: string) {
+    return memberRoom(this.rooms, viewer, roomId, 'read state');
   }
 
   async #user(userId: string): Promise<UserRow> {
-    const id = parseId(userId);
-    const user = id === undefined ? undefined : await findUserById(this.db, id);
+    const user = await this.users.byExternalId(userId);
     if (!user) throw notFound('user');
     return user;
   }

@@ -1,4 +1,7 @@
-import { badInput } from './errors.js';
+import type { RoomRow } from '../storage/database.js';
+import { badInput, forbidden } from './errors.js';
+import type { RoomService } from './rooms.js';
+import type { Viewer } from './viewer.js';
 
 /** A room or a direct conversation: the two places read state and typing live. */
 export type ChatTarget = { kind: 'room'; roomId: string } | { kind: 'direct'; userId: string };
@@ -11,11 +14,23 @@ export function chatTarget(
 ): ChatTarget {
   const hasRoom = roomId !== null && roomId !== undefined;
   const hasUser = userId !== null && userId !== undefined;
-  if (hasRoom === hasUser) {
-    throw badInput(
-      `give exactly one of roomId and ${userArgument}`,
-      hasRoom ? 'roomId' : userArgument,
-    );
-  }
-  return hasRoom ? { kind: 'room', roomId } : { kind: 'direct', userId: userId as string };
+  if (hasRoom && !hasUser) return { kind: 'room', roomId };
+  if (hasUser && !hasRoom) return { kind: 'direct', userId };
+  throw badInput(
+    `give exactly one of roomId and ${userArgument}`,
+    hasRoom ? 'roomId' : userArgument,
+  );
+}
+
+/** The room, for its members: NOT_FOUND when invisible, FORBIDDEN for others of a public one. */
+export async function memberRoom(
+  rooms: RoomService,
+  viewer: Viewer,
+  roomId: string,
+  what: string,
+): Promise<RoomRow> {
+  const room = await rooms.visibleRoom(viewer, roomId);
+  if (!(await rooms.isMember(room.id, viewer.id)))
+    throw forbidden(`${what} is for members of the room`);
+  return room;
 }

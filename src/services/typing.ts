@@ -4,13 +4,12 @@ import type { PubSub } from '../pubsub/pubsub.js';
 import type { RoomRow, UserRow } from '../storage/database.js';
 import type { Db } from '../storage/db.js';
 import { isMember } from '../storage/repositories/rooms.js';
-import { findUserById } from '../storage/repositories/users.js';
-import { badInput, forbidden, notFound } from './errors.js';
+import { badInput, notFound } from './errors.js';
 import { liveFeed, whileInRoom } from './live-feed.js';
-import type { ChatTarget } from './read-target.js';
+import { type ChatTarget, memberRoom } from './read-target.js';
 import type { RoomService } from './rooms.js';
 import type { TypingTracker } from './typing-tracker.js';
-import { parseId } from './validation.js';
+import type { UserDirectory } from './users.js';
 import type { Viewer } from './viewer.js';
 
 export interface TypingView {
@@ -34,6 +33,7 @@ export class TypingService {
     private readonly db: Db,
     private readonly pubsub: PubSub<Events>,
     private readonly rooms: RoomService,
+    private readonly users: UserDirectory,
     private readonly tracker: TypingTracker,
   ) {}
 
@@ -83,17 +83,12 @@ export class TypingService {
     this.tracker.stop();
   }
 
-  async #memberRoom(viewer: Viewer, roomId: string): Promise<RoomRow> {
-    const room = await this.rooms.visibleRoom(viewer, roomId);
-    if (!(await isMember(this.db, room.id, viewer.id))) {
-      throw forbidden('typing is for members of the room');
-    }
-    return room;
+  #memberRoom(viewer: Viewer, roomId: string): Promise<RoomRow> {
+    return memberRoom(this.rooms, viewer, roomId, 'typing');
   }
 
   async #user(userId: string): Promise<UserRow> {
-    const id = parseId(userId);
-    const user = id === undefined ? undefined : await findUserById(this.db, id);
+    const user = await this.users.byExternalId(userId);
     if (!user) throw notFound('user');
     return user;
   }

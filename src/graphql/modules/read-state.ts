@@ -3,14 +3,12 @@ import { chatTarget } from '../../services/read-target.js';
 import { encodeCursor } from '../../services/streams.js';
 import { builder } from '../builder.js';
 import { requireViewer } from '../context.js';
+import { optionalId } from '../ids.js';
 import { MessageRef, RoomRef, UserRef } from '../refs.js';
 
 const DeliveryStateEnum = builder.enumType('DeliveryState', {
   values: ['SENT', 'DELIVERED', 'READ'] as const,
 });
-
-const optionalId = (id: string | number | null | undefined) =>
-  id === null || id === undefined ? id : String(id);
 
 builder.objectFields(MessageRef, (t) => ({
   readBy: t.field({

@@ -2,10 +2,8 @@ import { chatTarget } from '../../services/read-target.js';
 import type { TypingView } from '../../services/typing.js';
 import { builder } from '../builder.js';
 import { requireViewer } from '../context.js';
+import { optionalId } from '../ids.js';
 import { RoomRef, UserRef } from '../refs.js';
-
-const optionalId = (id: string | number | null | undefined) =>
-  id === null || id === undefined ? id : String(id);
 
 const TypingEventRef = builder.objectRef<TypingView>('TypingEvent').implement({
   fields: (t) => ({
