@@ -21,6 +21,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('sender_rank', 'integer', (c) => c.notNull())
     .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('text_entries_pk', ['stream_id', 'seq'])
+    // Clustered on (stream_id, seq): one b-tree less to write on every send.
+    .modifyEnd(sql`without rowid`)
     .execute();
   await db.schema
     .createIndex('text_entries_sender')
