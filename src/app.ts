@@ -19,10 +19,13 @@ import type { Services } from './services/index.js';
 import { MessageService } from './services/messages.js';
 import { PresenceService } from './services/presence.js';
 import { RateLimiter } from './services/rate-limiter.js';
+import { ReadStateService } from './services/read-state.js';
 import { RetentionJob } from './services/retention.js';
 import { RoomService } from './services/rooms.js';
 import { StatsService } from './services/stats.js';
 import { TokenService } from './services/tokens.js';
+import { publishTyping, TypingService } from './services/typing.js';
+import { MemoryTypingTracker } from './services/typing-memory.js';
 import { UserDirectory } from './services/users.js';
 import { openSqlite } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -82,14 +85,26 @@ export async function startApp(config: Config): Promise<App> {
     { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES },
     { maxMessageLength: config.maxMessageLength, retention },
   );
+  const users = new UserDirectory(db);
   const services: Services = {
     auth: new AuthService(db, tokens, config.adminUsers),
-    users: new UserDirectory(db),
+    users,
     rooms,
     messages,
     presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS),
     ...messageFeatures(db, pubsub, rooms, messages, rateLimiter, config.maxMessageLength),
     stats: new StatsService(db, () => metrics.openConnections),
+    readState: new ReadStateService(db, pubsub, rooms, positions, users),
+    typing: new TypingService(
+      db,
+      pubsub,
+      rooms,
+      users,
+      new MemoryTypingTracker(
+        { expiryMs: config.typingExpiryMs, intervalMs: config.typingIntervalMs },
+        (change) => publishTyping(pubsub, change),
+      ),
+    ),
   };
   await services.presence.start();
   const retentionJob =
@@ -147,6 +162,7 @@ export async function startApp(config: Config): Promise<App> {
         await closed;
         await retentionJob?.stop();
         await services.presence.stop();
+        services.typing.stop();
         await positions.stop();
         await pubsub.close();
         await db.destroy();

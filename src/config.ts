@@ -18,6 +18,10 @@ export interface Config {
   readonly maxSubscriptionsPerConnection: number;
   readonly presenceTtlSeconds: number;
   readonly retentionDays: number | undefined;
+  /** How long `typing: true` lasts unless repeated (FEATURES.md: 6 s). */
+  readonly typingExpiryMs: number;
+  /** At most one forwarded typing change per user and room or conversation in this time. */
+  readonly typingIntervalMs: number;
   readonly production: boolean;
   /** Introspection queries answered; off in production unless GRAPHQL_INTROSPECTION=true. */
   readonly introspection: boolean;
@@ -136,6 +140,8 @@ export function loadConfig(env: Env = process.env): Config {
     presenceTtlSeconds: integer(env, 'PRESENCE_TTL', 30, 1, 86_400),
     retentionDays:
       retention === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 1_000_000),
+    typingExpiryMs: integer(env, 'TYPING_EXPIRY_MS', 6_000, 1, 3_600_000),
+    typingIntervalMs: integer(env, 'TYPING_INTERVAL_MS', 1_000, 0, 3_600_000),
     production,
     introspection: flag(env, 'GRAPHQL_INTROSPECTION', !production),
     graphiql: flag(env, 'GRAPHIQL', !production),

@@ -9,6 +9,8 @@ import './modules/message-changes.js';
 import './modules/replies.js';
 import './modules/moderation.js';
 import './modules/search.js';
+import './modules/read-state.js';
+import './modules/typing.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

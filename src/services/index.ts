@@ -4,10 +4,12 @@ import type { MessageStateService } from './message-state.js';
 import type { MessageService } from './messages.js';
 import type { ModerationService } from './moderation.js';
 import type { PresenceService } from './presence.js';
+import type { ReadStateService } from './read-state.js';
 import type { ReplyService } from './replies.js';
 import type { RoomService } from './rooms.js';
 import type { SearchService } from './search.js';
 import type { StatsService } from './stats.js';
+import type { TypingService } from './typing.js';
 import type { UserDirectory } from './users.js';
 
 /** Everything the schema may call: the rules, never storage directly. */
@@ -23,4 +25,6 @@ export interface Services {
   messageState: MessageStateService;
   moderation: ModerationService;
   search: SearchService;
+  readState: ReadStateService;
+  typing: TypingService;
 }

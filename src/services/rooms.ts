@@ -3,6 +3,7 @@ import type { PubSub } from '../pubsub/pubsub.js';
 import type { RoomRow, UserRow } from '../storage/database.js';
 import type { Db } from '../storage/db.js';
 import { setPosition } from '../storage/repositories/positions.js';
+import { startRoomReadPosition } from '../storage/repositories/read-state.js';
 import { ensureOwner } from '../storage/repositories/roles.js';
 import {
   deleteMembership,
@@ -177,6 +178,8 @@ export class RoomService {
     // A member's position starts just before their own "joined" message.
     this.positions.forget(userId, entry.streamId);
     await setPosition(trx, userId, entry.streamId, entry.seq - 1);
+    // Their read position starts at it (FEATURES.md): what came before is not unread.
+    await startRoomReadPosition(trx, room.id, userId, entry.seq, entry.message.created_at);
     return entry;
   }
 

@@ -11,6 +11,9 @@ export interface Database {
   stream_entries: StreamEntriesTable;
   delivery_positions: DeliveryPositionsTable;
   reactions: ReactionsTable;
+  text_entries: TextEntriesTable;
+  room_read_positions: RoomReadPositionsTable;
+  conversations: ConversationsTable;
 }
 
 export interface UsersTable {
@@ -96,6 +99,37 @@ export interface ReactionsTable {
   /** The REACTION entry that added it (null once retention pruned that entry). */
   entry_id: number | null;
   created_at: string;
+}
+
+/** TEXT entries with prefix counts, kept by triggers: unread counts without a scan. */
+export interface TextEntriesTable {
+  stream_id: string;
+  seq: number;
+  message_id: number;
+  sender_id: number | null;
+  peer_id: number | null;
+  /** TEXT entries in the stream up to and including this one. */
+  text_rank: number;
+  /** This sender's TEXT entries in the stream up to and including this one. */
+  sender_rank: number;
+  deleted: number;
+}
+
+export interface RoomReadPositionsTable {
+  room_id: number;
+  user_id: number;
+  /** The room seq of the last entry the member has read. */
+  seq: number;
+  read_at: string;
+}
+
+/** Per inbox and peer: the latest entry (kept by a trigger) and the owner's read position. */
+export interface ConversationsTable {
+  stream_id: string;
+  peer_id: number;
+  last_seq: number;
+  read_seq: Generated<number>;
+  read_at: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;
