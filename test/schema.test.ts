@@ -25,6 +25,11 @@ describe('schema', () => {
     expect(changes).toEqual([]);
   });
 
+  it('does not break features.graphql (on top of contract.graphql)', () => {
+    const full = buildSchema(`${contract('contract.graphql')}\n${contract('features.graphql')}`);
+    expect(findBreakingChanges(full, schema)).toEqual([]);
+  });
+
   it('the contract check fails on a real break', () => {
     const broken = buildSchema(contract('contract.graphql').replace('seq: Int!', 'seq: String!'));
     expect(findBreakingChanges(buildSchema(contract('contract.graphql')), broken)).not.toEqual([]);
