@@ -82,7 +82,7 @@ export async function startApp(config: Config): Promise<App> {
     rooms,
     rateLimiter,
     positions,
-    { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES },
+    { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES, replay: metrics.replay },
     { maxMessageLength: config.maxMessageLength, retention },
   );
   const users = new UserDirectory(db);
