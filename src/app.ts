@@ -45,7 +45,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const POSITION_FLUSH_MS = 1_000;
 const PRESENCE_HEARTBEAT_MS = 15_000;
 const RETENTION_INTERVAL_MS = 3_600_000;
 /** SEMANTICS.md "slow reader": a graphql-ws connection holding more unsent live output is closed with 4413. */
@@ -71,7 +70,7 @@ export async function startApp(config: Config): Promise<App> {
     config.jwtSecret ?? developmentSecret(config.sqlitePath),
     config.tokenTtlSeconds,
   );
-  const positions = new DeliveryPositions(db, POSITION_FLUSH_MS);
+  const positions = new DeliveryPositions(db, config.deliveryFlushMs);
   const rooms = new RoomService(db, pubsub, positions);
   const retention = config.retentionDays !== undefined;
   // One budget per user for sends, edits, reactions and replies alike.
@@ -82,7 +81,13 @@ export async function startApp(config: Config): Promise<App> {
     rooms,
     rateLimiter,
     positions,
-    { db, pubsub, pageSize: 500, liveBufferBytes: LIVE_BUFFER_BYTES, replay: metrics.replay },
+    {
+      db,
+      pubsub,
+      pageSize: config.replayPageSize,
+      liveBufferBytes: LIVE_BUFFER_BYTES,
+      replay: metrics.replay,
+    },
     { maxMessageLength: config.maxMessageLength, retention },
   );
   const users = new UserDirectory(db);

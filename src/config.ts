@@ -17,6 +17,10 @@ export interface Config {
   readonly maxConnectionsPerUser: number;
   readonly maxSubscriptionsPerConnection: number;
   readonly presenceTtlSeconds: number;
+  /** Delivery positions are written in one batch this often (and on disconnect and stop). */
+  readonly deliveryFlushMs: number;
+  /** Messages read from storage per query while a subscription replays. */
+  readonly replayPageSize: number;
   readonly retentionDays: number | undefined;
   /** How long `typing: true` lasts unless repeated (FEATURES.md: 6 s). */
   readonly typingExpiryMs: number;
@@ -138,6 +142,8 @@ export function loadConfig(env: Env = process.env): Config {
       1_000_000,
     ),
     presenceTtlSeconds: integer(env, 'PRESENCE_TTL', 30, 1, 86_400),
+    deliveryFlushMs: integer(env, 'DELIVERY_FLUSH_MS', 1000, 10, 3_600_000),
+    replayPageSize: integer(env, 'REPLAY_PAGE_SIZE', 500, 1, 10_000),
     retentionDays:
       retention === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 1_000_000),
     typingExpiryMs: integer(env, 'TYPING_EXPIRY_MS', 6_000, 1, 3_600_000),

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,26 @@ describe('auth', () => {
     expect(signIn.user.id).toBe(alice.id);
     const { me } = await http(server, signIn.token).request(MeDoc);
     expect(me).toEqual({ id: alice.id, name });
+  });
+
+  it('stores only a salted scrypt hash, never the password', async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const raw = new Database(server.sqlitePath, { readonly: true });
+    const hashOf = (id: string) =>
+      (
+        raw.prepare('select password_hash from users where id = ?').get(Number(id)) as {
+          password_hash: string;
+        }
+      ).password_hash;
+    const [aliceHash, bobHash] = [hashOf(alice.id), hashOf(bob.id)];
+    raw.close();
+    // scrypt$N$r$p$salt$key: the parameters travel with the hash.
+    expect(aliceHash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[\w-]{22}\$[\w-]{43}$/);
+    expect(aliceHash).not.toContain(PASSWORD);
+    expect(aliceHash).not.toContain(Buffer.from(PASSWORD).toString('base64url'));
+    // Same password, different salt, different hash.
+    expect(bobHash).not.toBe(aliceHash);
   });
 
   it('refuses a wrong password and an unknown name alike', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { type GraphQLFormattedError, getIntrospectionQuery } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,18 @@ import {
   wsClient,
 } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+
+const InpRawRoomsDoc = graphql(`
+  query InpRawRooms {
+    rooms(first: 5) {
+      edges {
+        node {
+          id
+        }
+      }
+    }
+  }
+`);
 
 const InpCreateRoomDoc = graphql(`
   mutation InpCreateRoom($name: String!, $maxMembers: Int) {
@@ -580,6 +593,40 @@ describe('input limits and errors', () => {
     for (const answer of answers) {
       expect(answer.errors.length, answer.text).toBeGreaterThan(0);
       expectNothingInternal(answer.text);
+    }
+  });
+
+  it('masks an unexpected failure as INTERNAL_SERVER_ERROR, over HTTP and graphql-ws', async () => {
+    const own = await startTestServer();
+    try {
+      const alice = await signUp(own);
+      // Break storage under the running server, as a failing disk or a bad migration would.
+      const raw = new Database(own.sqlitePath);
+      raw.exec('ALTER TABLE rooms RENAME TO rooms_broken');
+      raw.close();
+      const query = '{ rooms(first: 5) { edges { node { id } } } }';
+
+      const answer = await post(own, { query }, alice.token);
+      expect(answer.errors[0]).toMatchObject({
+        message: 'Unexpected error.',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
+      expectNothingInternal(answer.text);
+      expect(answer.text).not.toMatch(/rooms_broken|no such table/);
+
+      const client = wsClient(own, alice.token);
+      const failure = await subscribe(client, InpRawRoomsDoc, {}).ended.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(errorCode(failure)).toBe('INTERNAL_SERVER_ERROR');
+      const text = JSON.stringify(failure);
+      expect(text).toContain('Unexpected error.');
+      expectNothingInternal(text);
+      expect(text).not.toMatch(/rooms_broken|no such table/);
+      await client.dispose();
+    } finally {
+      await own.close();
     }
   });
 });

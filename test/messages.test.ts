@@ -435,14 +435,15 @@ describe('messages', () => {
     good.dispose();
   });
 
-  it('replays 300 stored messages after a cursor, then 100 sent during the replay, each once', async () => {
+  /** 300 stored after a cursor, 100 sent while they replay: 400, consecutive, each once. */
+  async function replayWhileSending(server: TestServer): Promise<void> {
     const alice = await signUp(server);
     const roomId = await createRoom(alice);
     const k = await send(alice.http, roomId, 'k');
     const stored = Array.from({ length: 300 }, (_, i) => `stored ${i}`);
     const seqs = await sendAll(alice.http, roomId, stored, 8);
 
-    const client = ws(alice, false);
+    const client = wsClient(server, alice.token, { lazy: false });
     await connected(client);
     const sub = subscribe(client, MsgRoomMessagesDoc, { roomId, after: k.cursor });
     const live = Array.from({ length: 100 }, (_, i) => `live ${i}`);
@@ -465,6 +466,19 @@ describe('messages', () => {
       seq: k.seq + 401,
     });
     await client.dispose();
+  }
+
+  it('replays 300 stored messages after a cursor, then 100 sent during the replay, each once', () =>
+    replayWhileSending(server));
+
+  it('hands over from replay to live across many replay pages while sends land', async () => {
+    // Pages of 64: the backlog takes five reads, with commits landing between them.
+    const paged = await startTestServer({ REPLAY_PAGE_SIZE: '64' });
+    try {
+      await replayWhileSending(paged);
+    } finally {
+      await paged.close();
+    }
   });
 
   it('resumes from the stored position after a disconnect, with what was missed', async () => {

@@ -8,6 +8,7 @@ import type { DeliveryPositions } from '../services/delivery-positions.js';
 import type { Services } from '../services/index.js';
 import { bearerToken } from '../services/tokens.js';
 import type { Viewer } from '../services/viewer.js';
+import { atDeadline, type Deadline } from './deadline.js';
 import { KEEP_ALIVE_MS, keepAlive } from './heartbeat.js';
 import type { Yoga } from './http.js';
 
@@ -31,7 +32,7 @@ export const SLOW_CONSUMER = 4413;
 
 interface Connection {
   viewer: Viewer;
-  expiry: NodeJS.Timeout;
+  expiry: Deadline;
   liveBudget: ConnectionBudget;
 }
 
@@ -78,10 +79,8 @@ export function attachWebSocket(
           return false;
         }
         perUser.set(viewer.id, open + 1);
-        const msLeft = Math.max(0, viewer.expiresAt * 1000 - Date.now());
-        const expiry = setTimeout(
-          () => ctx.extra.socket.close(CloseCode.Forbidden, 'token expired'),
-          Math.min(msLeft, 2 ** 31 - 1),
+        const expiry = atDeadline(viewer.expiresAt * 1000, () =>
+          ctx.extra.socket.close(CloseCode.Forbidden, 'token expired'),
         );
         const { socket } = ctx.extra;
         const liveBudget = new ConnectionBudget(
@@ -97,7 +96,7 @@ export function attachWebSocket(
         const connection = connections.get(ctx.extra);
         if (!connection) return;
         connections.delete(ctx.extra);
-        clearTimeout(connection.expiry);
+        connection.expiry.cancel();
         const open = (perUser.get(connection.viewer.id) ?? 1) - 1;
         if (open > 0) perUser.set(connection.viewer.id, open);
         else perUser.delete(connection.viewer.id);

@@ -59,3 +59,32 @@ export async function startProcess(
     close: () => proc.kill(),
   };
 }
+
+export type CrashableServer = TestServer & {
+  /** kill -9, then a new process on the same data (clients follow `url`). */
+  crashAndRestart(): Promise<void>;
+};
+
+/** A server process whose `url` follows it across crashes; `restart()` is a crash too. */
+export async function startCrashable(
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<CrashableServer> {
+  let current = await startProcess(dir, env);
+  const crashAndRestart = async () => {
+    await current.kill();
+    current = await startProcess(dir, env);
+  };
+  return {
+    get url() {
+      return current.url;
+    },
+    get wsUrl() {
+      return current.wsUrl;
+    },
+    sqlitePath: current.sqlitePath,
+    crashAndRestart,
+    restart: crashAndRestart,
+    close: () => current.kill(),
+  };
+}
