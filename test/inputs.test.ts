@@ -519,6 +519,10 @@ describe('input limits and errors', () => {
     const client = wsClient(server, alice.token, { lazy: false });
     const counts = track(client);
     await connected(client);
+    // A subscription already running on the socket must outlive every bad document.
+    const { createRoom } = await alice.http.request(InpCreateRoomDoc, { name: uniqueName('room') });
+    const watching = subscribe(client, InpRoomMessagesDoc, { roomId: createRoom.id });
+    expect((await watching.take(1))[0]?.roomMessages.kind).toBe('SYSTEM');
 
     const cases: [string, string][] = [
       ['subscription { presenceChanged { status }', 'GRAPHQL_PARSE_FAILED'],
@@ -539,6 +543,8 @@ describe('input limits and errors', () => {
     const me = await runWs(client, nested(12));
     expect(me).toMatchObject({ kind: 'result', errors: undefined });
     expect(me.kind === 'result' && me.data).toHaveProperty('me');
+    await alice.http.request(InpSendDoc, { roomId: createRoom.id, content: 'still here' });
+    expect((await watching.take(1))[0]?.roomMessages.content).toBe('still here');
     expect(counts).toEqual({ connects: 1, closes: 0 });
     await client.dispose();
   });
@@ -558,14 +564,40 @@ describe('input limits and errors', () => {
     expect(over.status).toBe(413);
     expectNothingInternal(over.text);
 
+    // Without a content-length (chunked), the limit holds while the body streams in.
+    const chunked = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+          controller.enqueue(new TextEncoder().encode('{"query": "{ __typename }", "pad": "'));
+          for (let i = 0; i < 20; i += 1) controller.enqueue(chunk);
+          controller.enqueue(new TextEncoder().encode('"}'));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expectNothingInternal(await chunked.text());
+
     const client = wsClient(server, alice.token, { lazy: false });
-    await connected(client);
+    const bystander = wsClient(server, alice.token, { lazy: false });
+    await Promise.all([connected(client), connected(bystander)]);
+    const { createRoom } = await alice.http.request(InpCreateRoomDoc, { name: uniqueName('room') });
+    const watching = subscribe(bystander, InpRoomMessagesDoc, { roomId: createRoom.id });
+    await watching.take(1);
     const near = await runWs(client, '{ __typename }', { pad: 'x'.repeat(60 * 1024) });
     expect(near).toMatchObject({ kind: 'result', data: { __typename: 'Query' } });
     const closed = nextClose(client);
     void runWs(client, '{ __typename }', { pad: 'x'.repeat(64 * 1024) });
     expect(await closed).toBe(1009);
+    // Only that socket: another connection of the same user keeps its subscription.
+    await alice.http.request(InpSendDoc, { roomId: createRoom.id, content: 'after the 1009' });
+    expect((await watching.take(1))[0]?.roomMessages.content).toBe('after the 1009');
     await client.dispose();
+    await bystander.dispose();
   });
 
   it('no stack, SQL or path reaches a client', async () => {

@@ -16,6 +16,14 @@ const SlowCreateRoomDoc = graphql(`
   }
 `);
 
+const SlowJoinDoc = graphql(`
+  mutation SlowJoin($roomId: ID!) {
+    joinRoom(roomId: $roomId) {
+      id
+    }
+  }
+`);
+
 const SlowSendDoc = graphql(`
   mutation SlowSend($roomId: ID!, $content: String!) {
     sendRoomMessage(roomId: $roomId, content: $content) {
@@ -333,6 +341,48 @@ describe('slow consumers and publish bursts', () => {
 
       fastClient.dispose();
       for (const { client } of resumed) client.dispose();
+    },
+    FLOOD_TIMEOUT_MS,
+  );
+
+  it(
+    'replays a backlog past the live limit to a paused reader at its own pace: no 4413, memory bounded',
+    async () => {
+      const owner = await signUp(server);
+      const roomId = await room(owner);
+      const reader = await signUp(server);
+      await reader.http.request(SlowJoinDoc, { roomId });
+      // The reader is away while 1500 messages of 4 KB (6 MB, past the 4 MiB limit) arrive.
+      const backlog = 1500;
+      await sendConcurrently(owner, roomId, backlog, 32, (i) => `${i}:`.padEnd(MESSAGE_CHARS, 'x'));
+      const head = 2 + backlog;
+
+      const gc = collectGarbage();
+      const heapBefore = retainedHeap(gc);
+      const paused = await rawReader(server, reader.token, roomId);
+      paused.socket.pause();
+
+      // Meanwhile others are served at once: the replay waits on its own socket only.
+      const bystanderClient = wsClient(server, (await signUp(server)).token, { lazy: false });
+      await connected(bystanderClient);
+      const bystander = follow(bystanderClient, roomId, undefined, head + 1, (c) => c);
+      for (let i = 0; i < 20; i += 1) {
+        const { sendRoomMessage } = await owner.http.request(SlowSendDoc, {
+          roomId,
+          content: `live ${i}`,
+        });
+        await bystander.reached(sendRoomMessage.seq);
+      }
+      // A replay that ignored the reader's pace would hold the whole backlog by now.
+      expect(retainedHeap(gc) - heapBefore).toBeLessThan((backlog * MESSAGE_CHARS) / 2);
+      expect(paused.count).toBeLessThan(backlog);
+
+      paused.socket.resume();
+      await paused.reached(head + 20);
+      expect(paused.count).toBe(head + 20 - 1);
+      paused.socket.close(1000);
+      expect((await paused.closed).code).toBe(1000);
+      bystanderClient.dispose();
     },
     FLOOD_TIMEOUT_MS,
   );
