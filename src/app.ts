@@ -47,8 +47,6 @@ export interface App {
 
 const PRESENCE_HEARTBEAT_MS = 15_000;
 const RETENTION_INTERVAL_MS = 3_600_000;
-/** SEMANTICS.md "slow reader": a graphql-ws connection holding more unsent live output is closed with 4413. */
-const MAX_UNSENT_LIVE_BYTES = 4 * 1024 * 1024;
 /**
  * Other subscribers (SSE) hold at most this much live output each, then drop it and catch
  * up from storage at their own pace (a count of events would allow 40 MB at 4 KB each).
@@ -146,7 +144,7 @@ export async function startApp(config: Config): Promise<App> {
     maxConnectionsPerUser: config.maxConnectionsPerUser,
     maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
     maxPayloadBytes: config.maxWsMessageBytes,
-    maxUnsentLiveBytes: MAX_UNSENT_LIVE_BYTES,
+    maxUnsentLiveBytes: config.maxUnsentLiveBytes,
     connectionInitTimeoutMs: config.connectionInitTimeoutMs,
   });
   await listen(server, config.port, config.host);

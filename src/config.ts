@@ -36,6 +36,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** graphql-ws messages over this close their socket with 1009. */
   readonly maxWsMessageBytes: number;
+  /** SEMANTICS.md "slow reader": a graphql-ws connection holding more unsent live output is closed with 4413. */
+  readonly maxUnsentLiveBytes: number;
   /** A graphql-ws socket without connection_init this long is closed with 4408. */
   readonly connectionInitTimeoutMs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
@@ -160,6 +162,13 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxWsMessageBytes: integer(env, 'MAX_WS_MESSAGE_BYTES', 64 * 1024, 1024, 1024 * 1024 * 1024),
+    maxUnsentLiveBytes: integer(
+      env,
+      'MAX_UNSENT_LIVE_BYTES',
+      4 * 1024 * 1024,
+      1024,
+      1024 * 1024 * 1024,
+    ),
     connectionInitTimeoutMs: integer(env, 'CONNECTION_INIT_TIMEOUT_MS', 3000, 1, 600_000),
     logLevel: logLevel(env),
   });

@@ -298,3 +298,81 @@ describe('plain graphql-ws, for comparison', () => {
     await plain.dispose();
   });
 });
+
+describe('switchboard/client: after a slow-consumer cut-off', () => {
+  const MESSAGE_CHARS = 1_000_000;
+  const PER_ROUND = 16;
+
+  it('resumes with its cursor after a 4413 and gets every message once, in order', async () => {
+    // The live budget is small, but a stalled reader is cut off only once the kernel's socket
+    // buffers (tens of MB on loopback) are full and output piles up in the server: messages
+    // of a million characters fill them in a few dozen sends.
+    const server = await startTestServer({
+      MAX_UNSENT_LIVE_BYTES: '1024',
+      MAX_MESSAGE_LENGTH: String(MESSAGE_CHARS),
+      MAX_BODY_BYTES: String(2 * MESSAGE_CHARS),
+      SQLITE_SYNCHRONOUS: 'NORMAL',
+    });
+    const proxy = await startProxy(() => server.wsUrl);
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const {
+      createRoom: { id: roomId },
+    } = await alice.http.request(CltCreateRoomDoc, { name: uniqueName('room') });
+    await bob.http.request(CltJoinDoc, { roomId });
+    const send = async (content: string) =>
+      (await alice.http.request(CltSendDoc, { roomId, content })).sendRoomMessage;
+    // No keep-alive: a frozen link must not be dropped by the client before the server acts.
+    const resumable = createResumableClient({
+      url: proxy.wsUrl,
+      token: bob.token,
+      webSocketImpl: WebSocket,
+      retryDelay: () => 20,
+      keepAlive: 0,
+    });
+    try {
+      const room = collector<ChatMessage>();
+      const subscription = resumable.room(roomId, { next: (m) => room.push(m) });
+      await send('first');
+      await room.until(2);
+
+      let cutOffCode: number | undefined;
+      const cutOff = new Promise<number>((resolve) => {
+        const off = resumable.ws.on('closed', (event) => {
+          off();
+          cutOffCode = (event as { code: number }).code;
+          resolve(cutOffCode);
+        });
+      });
+      const back = nextStatus(resumable, 'connected');
+      // Rounds of a stalled link: the link freezes, alice sends, the link comes back; until
+      // the server has cut bob off (the close comes after what the socket held).
+      let sent = 1;
+      for (let round = 0; cutOffCode === undefined && round < 5; round += 1) {
+        proxy.freeze();
+        for (let i = 0; i < PER_ROUND; i += 1)
+          await send(`${round}.${i} `.padEnd(MESSAGE_CHARS, 'x'));
+        sent += PER_ROUND;
+        proxy.thaw();
+        await Promise.race([cutOff, room.until(sent + 1)]);
+      }
+      expect(await cutOff).toBe(4413);
+      await back;
+      const last = await send('last');
+      sent += 1;
+
+      // bob's "joined", then every message: consecutive seqs, each once, ending with the last.
+      const all = await room.until(sent + 1);
+      expect(all[0]?.kind).toBe('SYSTEM');
+      expect(seqs(all)).toEqual(consecutive(all[0]?.seq ?? 0, sent + 1));
+      expect(new Set(all.map((m) => m.id)).size).toBe(sent + 1);
+      expect(all.at(-1)?.content).toBe('last');
+      expect(room.items).toHaveLength(sent + 1);
+      expect(subscription.cursor).toBe(last.cursor);
+    } finally {
+      await resumable.dispose();
+      await proxy.close();
+      await server.close();
+    }
+  }, 120_000);
+});

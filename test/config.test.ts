@@ -49,6 +49,7 @@ describe('configuration', () => {
       documentLimits: { depth: 12, aliases: 50, tokens: 1000, directives: 50, cost: 20_000 },
       maxBodyBytes: 1_048_576,
       maxWsMessageBytes: 65_536,
+      maxUnsentLiveBytes: 4_194_304,
       connectionInitTimeoutMs: 3000,
     });
     const production = { NODE_ENV: 'production', JWT_SECRET: 'a-secret-that-is-long-enough' };

@@ -93,6 +93,22 @@ const ChangesRemoveReactionDoc = graphql(`
   }
 `);
 
+const ChangesReplyDoc = graphql(`
+  mutation ChangesReply($messageId: ID!, $content: String!) {
+    replyToMessage(messageId: $messageId, content: $content) {
+      id
+    }
+  }
+`);
+
+const ChangesLeaveDoc = graphql(`
+  mutation ChangesLeave($roomId: ID!) {
+    leaveRoom(roomId: $roomId) {
+      id
+    }
+  }
+`);
+
 const ChangesRoomMessagesDoc = graphql(`
   subscription ChangesRoomMessages($roomId: ID!, $after: String) {
     roomMessages(roomId: $roomId, after: $after) {
@@ -397,6 +413,19 @@ describe('who may change what', () => {
     await expectCode(react(alice, edits.id, '👍'), 'BAD_USER_INPUT');
   });
 
+  it('refuses a delete by a non-member of a public room, even its sender after leaving: FORBIDDEN', async () => {
+    const { alice, bob, roomId } = await roomOfTwo();
+    const outsider = await signUp(server);
+    const byBob = await sendToRoom(bob, roomId, 'said before leaving');
+    await bob.http.request(ChangesLeaveDoc, { roomId });
+    const before = await roomHistory(alice.http, roomId);
+
+    await expectCode(remove(outsider, byBob.id), 'FORBIDDEN');
+    await expectCode(remove(bob, byBob.id), 'FORBIDDEN');
+    expect(await roomHistory(alice.http, roomId)).toEqual(before);
+    expect(before.find((m) => m.id === byBob.id)).toMatchObject({ deletedAt: null });
+  });
+
   it('hides private rooms and other people’s conversations: NOT_FOUND', async () => {
     const alice = await signUp(server);
     const bob = await signUp(server);
@@ -469,25 +498,69 @@ describe('who may change what', () => {
     ]);
   });
 
-  it('counts edits and reactions against the send rate limit', async () => {
+  it('counts edits, reactions and replies against the send rate limit; a refused one writes nothing', async () => {
     const limited = await startTestServer({ SEND_BURST: '2', SEND_RATE_PER_SECOND: '1' });
     try {
       const alice = await signUp(limited);
+      const bob = await signUp(limited);
       const roomId = await createRoom(alice);
+      await joinRoom(bob, roomId);
       const message = await sendToRoom(alice, roomId, 'counted');
-      // The bucket refills a token a second: a few quick changes must run it dry.
-      let refused: unknown;
-      for (let i = 0; i < 20 && refused === undefined; i += 1) {
-        refused = await (i % 2 === 0
-          ? edit(alice, message.id, `edit ${i}`)
-          : react(alice, message.id, ['👍', '👎'][i % 4 === 1 ? 0 : 1] ?? '👍')
-        ).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
+      const client = wsClient(limited, bob.token);
+      clients.push(client);
+      const bobSees = subscribe(client, ChangesRoomMessagesDoc, { roomId, after: message.cursor });
+      subscriptions.push(bobSees as Subscription<unknown>);
+
+      const written: string[] = [];
+      /** Attempts until the limiter refuses one (a token a second refills: quick ones drain it). */
+      async function untilRefused(attempt: (i: number) => Promise<{ id: string }>) {
+        for (let i = 0; i < 20; i += 1) {
+          const refusal = await attempt(i).then(
+            (entry) => {
+              written.push(entry.id);
+              return undefined;
+            },
+            (error: unknown) => error,
+          );
+          if (refusal !== undefined) return expectCode(Promise.reject(refusal), 'RATE_LIMITED');
+        }
+        throw new Error('twenty quick attempts, none refused');
       }
-      expect(refused).toBeDefined();
-      await expectCode(Promise.reject(refused), 'RATE_LIMITED');
+      const replies: string[] = [];
+      await untilRefused(async (i) => {
+        const { replyToMessage } = await alice.http.request(ChangesReplyDoc, {
+          messageId: message.id,
+          content: `reply ${i}`,
+        });
+        replies.push(replyToMessage.id);
+        return replyToMessage;
+      });
+      const edits: string[] = [];
+      await untilRefused(async (i) => {
+        const entry = await edit(alice, message.id, `edit ${i}`);
+        edits.push(entry.content);
+        return entry;
+      });
+      // Distinct emoji, so that no attempt is an idempotent repeat that writes nothing anyway.
+      const emoji = [...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗'];
+      const reacted: string[] = [];
+      await untilRefused(async (i) => {
+        const entry = await react(alice, message.id, emoji[i] ?? '👍');
+        reacted.push(entry.content);
+        return entry;
+      });
+
+      // History holds exactly the accepted changes, and the target shows only them.
+      const history = await roomHistory(alice.http, roomId);
+      expect(history.filter((m) => m.seq > message.seq).map((m) => m.id)).toEqual(written);
+      const target = history.find((m) => m.id === message.id);
+      expect(target?.replyCount).toBe(replies.length);
+      expect(target?.content).toBe(edits.at(-1) ?? 'counted');
+      expect(target?.reactions.map((r) => r.emoji)).toEqual(reacted);
+      // The stream got no entry for a refusal: right after the accepted ones comes bob's next.
+      const next = await sendToRoom(bob, roomId, 'after the refusals');
+      const seen = await bobSees.take(written.length + 1);
+      expect(seen.map((event) => event.roomMessages.id)).toEqual([...written, next.id]);
     } finally {
       await limited.close();
     }

@@ -11,6 +11,7 @@ import {
   wsClient,
 } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { sseSubscribe } from './helpers/sse.js';
 
 const ModRoleDoc = graphql(`
   query ModRole($id: ID!) {
@@ -71,6 +72,24 @@ const ModPresenceDoc = graphql(`
   subscription ModPresence($roomId: ID) {
     presenceChanged(roomId: $roomId) {
       status
+    }
+  }
+`);
+
+const ModReceiptsDoc = graphql(`
+  subscription ModReceipts($roomId: ID) {
+    readReceipts(roomId: $roomId) {
+      user {
+        id
+      }
+    }
+  }
+`);
+
+const ModTypingDoc = graphql(`
+  subscription ModTyping($roomId: ID) {
+    typing(roomId: $roomId) {
+      typing
     }
   }
 `);
@@ -222,10 +241,21 @@ describe('deleteRoom', () => {
     const bobsPresence = watch(bob, ModPresenceDoc, { roomId });
     for (let away = true; bobsPresence.received.length === 0; away = !away)
       await bob.http.request(ModSetPresenceDoc, { status: away ? 'AWAY' : 'ONLINE' });
+    // Live-only feeds over SSE: Yoga answers once their source exists, so they are running.
+    const [bobsReceipts, bobsTyping] = await Promise.all([
+      sseSubscribe(server, bob.token, ModReceiptsDoc, { roomId }),
+      sseSubscribe(server, bob.token, ModTypingDoc, { roomId }),
+    ]);
 
     await expectCode(bob.http.request(ModDeleteRoomDoc, { roomId }), 'FORBIDDEN');
     expect((await alice.http.request(ModDeleteRoomDoc, { roomId })).deleteRoom).toBe(true);
-    await Promise.all([bobsMessages.ended, bobsPresence.ended, passing.ended]);
+    await Promise.all([
+      bobsMessages.ended,
+      bobsPresence.ended,
+      passing.ended,
+      bobsReceipts.completed(),
+      bobsTyping.completed(),
+    ]);
 
     await expectCode(role(alice, roomId), 'NOT_FOUND');
     await expectCode(alice.http.request(ModHistoryDoc, { roomId }), 'NOT_FOUND');

@@ -125,6 +125,13 @@ describe('operations', () => {
     expect(sample(during, 'switchboard_replayed_messages_total')).toBe(4);
     expect(sample(during, 'switchboard_replay_backlog_messages_count')).toBe(1);
     expect(sample(during, 'switchboard_replays_in_progress')).toBe(0);
+    // One replay of four messages: its speed is those four over the time it took.
+    expect(sample(during, 'switchboard_replay_messages_per_second_count')).toBe(1);
+    expect(sample(during, 'switchboard_replay_seconds_count')).toBe(1);
+    const speed = sample(during, 'switchboard_replay_messages_per_second_sum') ?? 0;
+    const seconds = sample(during, 'switchboard_replay_seconds_sum') ?? 0;
+    expect(speed).toBeGreaterThan(0);
+    expect(speed * seconds).toBeCloseTo(4, 6);
     expect(sample(during, 'switchboard_db_query_seconds_count')).toBeGreaterThan(10);
     // The Yoga plugin's own metrics share the registry.
     expect(during).toContain('graphql_envelop_phase_execute');

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
@@ -103,6 +102,7 @@ const ReadsDirectHistoryDoc = graphql(`
         cursor
         node {
           id
+          kind
           content
           deliveryState
           readBy {
@@ -131,6 +131,32 @@ const ReadsMarkReadDoc = graphql(`
       }
       cursor
       readAt
+    }
+  }
+`);
+
+const ReadsDeleteDoc = graphql(`
+  mutation ReadsDelete($messageId: ID!) {
+    deleteMessage(messageId: $messageId) {
+      kind
+    }
+  }
+`);
+
+const ReadsEditDoc = graphql(`
+  mutation ReadsEdit($messageId: ID!, $content: String!) {
+    editMessage(messageId: $messageId, content: $content) {
+      id
+      kind
+      deliveryState
+    }
+  }
+`);
+
+const ReadsReactDoc = graphql(`
+  mutation ReadsReact($messageId: ID!, $emoji: String!) {
+    addReaction(messageId: $messageId, emoji: $emoji) {
+      id
     }
   }
 `);
@@ -245,6 +271,19 @@ async function conversations(user: TestUser) {
   return (await user.http.request(ReadsConversationsDoc, {})).conversations;
 }
 
+async function deleteMessage(user: TestUser, messageId: string): Promise<void> {
+  const { deleteMessage } = await user.http.request(ReadsDeleteDoc, { messageId });
+  expect(deleteMessage.kind).toBe('DELETE');
+}
+
+async function edit(user: TestUser, messageId: string, content: string) {
+  return (await user.http.request(ReadsEditDoc, { messageId, content })).editMessage;
+}
+
+async function react(user: TestUser, messageId: string, emoji: string): Promise<void> {
+  await user.http.request(ReadsReactDoc, { messageId, emoji });
+}
+
 describe('read state', () => {
   /** A readReceipts subscription expected to fail: its error comes as the first event. */
   const sseFailure = (user: TestUser, variables: { roomId?: string; withUserId?: string }) =>
@@ -330,15 +369,9 @@ describe('read state', () => {
     expect(await unread(bob, roomId)).toBe(3);
     expect(await unread(alice, roomId)).toBe(1);
 
-    // deleteMessage (issue 7 part A) sets messages.deleted_at; the counts follow that column
-    // whichever path writes it, so it is written here directly.
-    const sqlite = new Database(server.sqlitePath);
-    try {
-      const remove = sqlite.prepare('UPDATE messages SET deleted_at = ? WHERE id = ?');
-      for (const message of [first, third, bobs]) remove.run(new Date().toISOString(), message.id);
-    } finally {
-      sqlite.close();
-    }
+    await deleteMessage(alice, first.id);
+    await deleteMessage(alice, third.id);
+    await deleteMessage(bob, bobs.id);
     expect(await roomState(bob, roomId)).toEqual({
       unreadCount: 1,
       lastMessage: { id: second.id, content: 'second' },
@@ -422,6 +455,73 @@ describe('read state', () => {
     expect(await conversations(alice)).toEqual([
       { withUser: { id: carol.id }, lastMessage: { id: c2.id, content: 'c2' }, unreadCount: 1 },
       { withUser: { id: bob.id }, lastMessage: { id: a1.id, content: 'a1' }, unreadCount: 2 },
+    ]);
+  });
+
+  it('leaves a member who left out of readBy', async () => {
+    const [alice, bob, carol] = await Promise.all([signUp(server), signUp(server), signUp(server)]);
+    const roomId = await createRoom(alice);
+    await join(bob, roomId);
+    await join(carol, roomId);
+    const message = await sendRoom(alice, roomId, 'read by both');
+    await markRead(bob, { roomId, upTo: message.cursor });
+    await markRead(carol, { roomId, upTo: message.cursor });
+    const readers = async () =>
+      (await roomMessages(alice, roomId))
+        .get(message.id)
+        ?.readBy.map((user) => user.id)
+        .sort();
+    expect(await readers()).toEqual([bob.id, carol.id].sort());
+
+    // bob's read position is still stored, but he is no longer a member.
+    await bob.http.request(ReadsLeaveDoc, { roomId });
+    expect(await readers()).toEqual([carol.id]);
+  });
+
+  it('moves a conversation up for its latest entry, a reaction or an edit included', async () => {
+    const [alice, bob, carol] = await Promise.all([signUp(server), signUp(server), signUp(server)]);
+    const toBob = await sendDirect(alice, bob, 'to bob');
+    const toCarol = await sendDirect(alice, carol, 'to carol');
+    const order = async (user: TestUser) =>
+      (await conversations(user)).map((c) => [c.withUser.id, c.lastMessage?.id]);
+    expect(await order(alice)).toEqual([
+      [carol.id, toCarol.id],
+      [bob.id, toBob.id],
+    ]);
+
+    // A REACTION entry is the latest entry of alice's conversation with bob, in both inboxes;
+    // the last message is still the latest TEXT one.
+    await react(bob, toBob.id, '👍');
+    expect(await order(alice)).toEqual([
+      [bob.id, toBob.id],
+      [carol.id, toCarol.id],
+    ]);
+    await edit(alice, toCarol.id, 'to carol, edited');
+    expect(await order(alice)).toEqual([
+      [carol.id, toCarol.id],
+      [bob.id, toBob.id],
+    ]);
+    expect((await conversations(alice))[0]?.lastMessage?.content).toBe('to carol, edited');
+  });
+
+  it('gives EDIT entries of a direct message no delivery state', async () => {
+    const [alice, bob] = await Promise.all([signUp(server), signUp(server)]);
+    const message = await sendDirect(alice, bob, 'first words');
+    const edited = await edit(alice, message.id, 'better words');
+    expect(edited).toMatchObject({ kind: 'EDIT', deliveryState: null });
+    const bobCursor = (await directMessages(bob, alice)).at(-1)?.cursor as string;
+    await markRead(bob, { withUserId: alice.id, upTo: bobCursor });
+
+    // The TEXT message went all the way to READ; the entry that edited it has none.
+    const states = async (user: TestUser, peer: TestUser) =>
+      (await directMessages(user, peer)).map((m) => [m.kind, m.deliveryState]);
+    expect(await states(alice, bob)).toEqual([
+      ['TEXT', 'READ'],
+      ['EDIT', null],
+    ]);
+    expect(await states(bob, alice)).toEqual([
+      ['TEXT', null],
+      ['EDIT', null],
     ]);
   });
 

@@ -44,6 +44,14 @@ const SearchDeleteDoc = graphql(`
   }
 `);
 
+const SearchLeaveDoc = graphql(`
+  mutation SearchLeave($roomId: ID!) {
+    leaveRoom(roomId: $roomId) {
+      id
+    }
+  }
+`);
+
 const SearchBroadcastDoc = graphql(`
   mutation SearchBroadcast($content: String!) {
     broadcast(content: $content) {
@@ -141,6 +149,26 @@ describe('searchMessages', () => {
     // A room filter keeps to that room, and a room the viewer cannot see is NOT_FOUND.
     expect(await contents(alice, w, publicRoom)).toEqual([`${w} in public`]);
     await expectCode(search(carol, w, { roomId: privateRoom }), 'NOT_FOUND');
+  });
+
+  it('finds nothing of a private room once the viewer has left it', async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const w = word();
+    const privateRoom = await createRoom(alice, true);
+    await alice.http.request(ChatInviteDoc, { roomId: privateRoom, userId: bob.id });
+    await sendToRoom(alice, privateRoom, `${w} said while bob was in`);
+    await sendToRoom(bob, privateRoom, `${w} said by bob himself`);
+    expect(await contents(bob, w)).toEqual([
+      `${w} said by bob himself`,
+      `${w} said while bob was in`,
+    ]);
+
+    await bob.http.request(SearchLeaveDoc, { roomId: privateRoom });
+    await sendToRoom(alice, privateRoom, `${w} said after bob left`);
+    expect(await contents(bob, w)).toEqual([]);
+    await expectCode(search(bob, w, { roomId: privateRoom }), 'NOT_FOUND');
+    expect(await contents(alice, w)).toHaveLength(3);
   });
 
   it('follows edits: new words are found, old ones no longer', async () => {
