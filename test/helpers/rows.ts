@@ -1,3 +1,4 @@
+import { currentSchema } from '../../src/storage/migrate.js';
 import type { TestServer } from './server.js';
 
 /** Makes every message up to `lastId` (and its stream entries) look `days` old, as if sent back then. */
@@ -22,7 +23,10 @@ export async function rowCounts(server: TestServer): Promise<Record<string, numb
   const db = server.openDb();
   try {
     const counts: Record<string, number> = {};
-    for (const { name } of await db.introspection.getTables()) {
+    // PostgreSQL lists the tables of every schema in the database; only this server's count.
+    const schema = await currentSchema(db);
+    const tables = await db.introspection.getTables();
+    for (const { name } of tables.filter((table) => table.schema === schema)) {
       const row = await db
         .selectFrom(name as 'messages')
         .select((eb) => eb.fn.countAll<number>().as('n'))

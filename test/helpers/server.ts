@@ -35,7 +35,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...storage.env,
     ...env,
   });
-  let app: App = await startApp(config);
+  let app: App;
+  try {
+    app = await startApp(config);
+  } catch (error) {
+    await storage.drop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   let closed = false;
   return {
     get url() {
