@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type App, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/storage/db.js';
-import { createTestStorage } from './storage.js';
+import { createTestStorage, type TestStorage } from './storage.js';
 
 export interface TestServer {
   readonly url: string;
@@ -19,11 +19,29 @@ export interface TestServer {
 
 /**
  * A real server on port 0 over fresh storage: a SQLite file in a temp dir, or in the
- * postgres project a schema of its own (test/helpers/storage.ts).
+ * postgres project a schema of its own (test/helpers/storage.ts), both gone on close.
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const storage = await createTestStorage(dir);
+  const discard = async () => {
+    await storage.drop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    return await startServerOn(storage, env, discard);
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+}
+
+/** A real server on port 0 over `storage`, which several servers may share; `onClose` after it stops. */
+export async function startServerOn(
+  storage: TestStorage,
+  env: Record<string, string> = {},
+  onClose: () => Promise<void> = async () => {},
+): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -35,14 +53,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...storage.env,
     ...env,
   });
-  let app: App;
-  try {
-    app = await startApp(config);
-  } catch (error) {
-    await storage.drop();
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
+  let app: App = await startApp(config);
   let closed = false;
   return {
     get url() {
@@ -61,8 +72,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       if (closed) return;
       closed = true;
       await app.stop();
-      await storage.drop();
-      rmSync(dir, { recursive: true, force: true });
+      await onClose();
     },
   };
 }
