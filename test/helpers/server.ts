@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type App, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/storage/db.js';
-import { createTestStorage, type TestStorage } from './storage.js';
+import { createTestStorage, type StorageOptions, type TestStorage } from './storage.js';
 
 export interface TestServer {
   readonly url: string;
@@ -21,9 +21,12 @@ export interface TestServer {
  * A real server on port 0 over fresh storage: a SQLite file in a temp dir, or in the
  * postgres project a schema of its own (test/helpers/storage.ts), both gone on close.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: StorageOptions = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
-  const storage = await createTestStorage(dir);
+  const storage = await createTestStorage(dir, options);
   const discard = async () => {
     await storage.drop();
     rmSync(dir, { recursive: true, force: true });

@@ -38,10 +38,19 @@ async function onBase<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+export interface StorageOptions {
+  /**
+   * false: a commit does not wait for its WAL to reach the disk, as SQLITE_SYNCHRONOUS=NORMAL
+   * on SQLite (which the caller sets): for floods of sends whose durability is not tested.
+   */
+  readonly synchronousCommit?: boolean;
+}
+
 /** The base URL with every connection's search_path set to `schema`. */
-function urlInSchema(schema: string): string {
+function urlInSchema(schema: string, options: StorageOptions): string {
   const url = new URL(baseUrl());
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  const commit = options.synchronousCommit === false ? ' -c synchronous_commit=off' : '';
+  url.searchParams.set('options', `-c search_path=${schema}${commit}`);
   return url.toString();
 }
 
@@ -49,7 +58,10 @@ function urlInSchema(schema: string): string {
  * Storage in `dir`: the SQLite file there, or on PostgreSQL a fresh schema of its own in
  * DATABASE_URL's database (a restart reconnects to the same one), dropped by drop().
  */
-export async function createTestStorage(dir: string): Promise<TestStorage> {
+export async function createTestStorage(
+  dir: string,
+  options: StorageOptions = {},
+): Promise<TestStorage> {
   const sqlitePath = join(dir, 'switchboard.sqlite');
   if (testDialect === 'sqlite') {
     return {
@@ -63,7 +75,7 @@ export async function createTestStorage(dir: string): Promise<TestStorage> {
   }
   const schema = `sb_${randomBytes(6).toString('hex')}`;
   await onBase((client) => client.query(`CREATE SCHEMA ${schema}`));
-  const databaseUrl = urlInSchema(schema);
+  const databaseUrl = urlInSchema(schema, options);
   let dropped = false;
   return {
     dialect: 'postgres',
