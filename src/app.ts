@@ -27,7 +27,7 @@ import { TokenService } from './services/tokens.js';
 import { publishTyping, TypingService } from './services/typing.js';
 import { MemoryTypingTracker } from './services/typing-memory.js';
 import { UserDirectory } from './services/users.js';
-import { openSqlite } from './storage/db.js';
+import { openDatabase } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { developmentSecret } from './storage/secret.js';
 import { serveDemoPage } from './transport/demo-page.js';
@@ -57,9 +57,7 @@ const LIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 export async function startApp(config: Config): Promise<App> {
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
-  const db = openSqlite(config.sqlitePath, config.sqliteSynchronous).withPlugin(
-    dbTimingPlugin(metrics.dbQueries),
-  );
+  const db = openDatabase(config).withPlugin(dbTimingPlugin(metrics.dbQueries));
   // What /ready checks; each optional backend (Redis) adds its own.
   const readinessChecks: ReadinessCheck[] = [databaseCheck(db)];
   await migrateToLatest(db);

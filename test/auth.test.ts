@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,15 +59,17 @@ describe('auth', () => {
   it('stores only a salted scrypt hash, never the password', async () => {
     const alice = await signUp(server);
     const bob = await signUp(server);
-    const raw = new Database(server.sqlitePath, { readonly: true });
-    const hashOf = (id: string) =>
+    const raw = server.openDb();
+    const hashOf = async (id: string) =>
       (
-        raw.prepare('select password_hash from users where id = ?').get(Number(id)) as {
-          password_hash: string;
-        }
+        await raw
+          .selectFrom('users')
+          .select('password_hash')
+          .where('id', '=', Number(id))
+          .executeTakeFirstOrThrow()
       ).password_hash;
-    const [aliceHash, bobHash] = [hashOf(alice.id), hashOf(bob.id)];
-    raw.close();
+    const [aliceHash, bobHash] = [await hashOf(alice.id), await hashOf(bob.id)];
+    await raw.destroy();
     // scrypt$N$r$p$salt$key: the parameters travel with the hash.
     expect(aliceHash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[\w-]{22}\$[\w-]{43}$/);
     expect(aliceHash).not.toContain(PASSWORD);

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { graphql } from './gql/index.js';
 import { connected, expectCode, http, signUp, subscribe, wsClient } from './helpers/clients.js';
 import { startCrashable, startProcess } from './helpers/process.js';
+import { createTestStorage, type TestStorage } from './helpers/storage.js';
 
 // What a kill -9 leaves behind: presence, delivery positions, and the development secret.
 
@@ -53,20 +53,25 @@ const RecWatchDoc = graphql(`
   }
 `);
 
-const dirs: string[] = [];
-function dataDir(): string {
+const storages: Array<{ dir: string; storage: TestStorage }> = [];
+/** Fresh storage (a SQLite file, or a PostgreSQL schema) in a temp dir of its own. */
+async function dataDir(): Promise<{ dir: string; storage: TestStorage }> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-recovery-'));
-  dirs.push(dir);
-  return dir;
+  const made = { dir, storage: await createTestStorage(dir) };
+  storages.push(made);
+  return made;
 }
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  for (const { dir, storage } of storages) {
+    await storage.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('after a crash (kill -9)', () => {
   it('marks everyone OFFLINE, with lastSeenAt their last stored activity', async () => {
-    const dir = dataDir();
-    const server = await startCrashable(dir);
+    const { storage } = await dataDir();
+    const server = await startCrashable(storage);
     try {
       const alice = await signUp(server);
       const client = wsClient(server, alice.token, { lazy: false });
@@ -90,10 +95,10 @@ describe('after a crash (kill -9)', () => {
   });
 
   it('resumes from the position flushed at disconnect; positions are not written per message', async () => {
-    const dir = dataDir();
+    const { storage } = await dataDir();
     // The timer never fires within the test: only the disconnect can write the position.
     const env = { DELIVERY_FLUSH_MS: '3600000' };
-    const server = await startCrashable(dir, env);
+    const server = await startCrashable(storage, env);
     try {
       const alice = await signUp(server);
       const { createRoom } = await alice.http.request(RecCreateRoomDoc, { name: 'positions' });
@@ -101,18 +106,21 @@ describe('after a crash (kill -9)', () => {
       for (const content of ['one', 'two', 'three', 'four', 'five'])
         await alice.http.request(RecSendDoc, { roomId, content });
 
-      const stored = () => {
-        const db = new Database(server.sqlitePath, { readonly: true });
+      const stored = async () => {
+        const db = storage.open();
         try {
-          const row = db
-            .prepare('select seq from delivery_positions where user_id = ? and stream_id = ?')
-            .get(Number(alice.id), `room:${roomId}`) as { seq: number } | undefined;
+          const row = await db
+            .selectFrom('delivery_positions')
+            .select('seq')
+            .where('user_id', '=', Number(alice.id))
+            .where('stream_id', '=', `room:${roomId}`)
+            .executeTakeFirst();
           return row?.seq;
         } finally {
-          db.close();
+          await db.destroy();
         }
       };
-      const atJoin = stored();
+      const atJoin = await stored();
 
       const client = wsClient(server, alice.token, { lazy: false });
       await connected(client);
@@ -120,10 +128,13 @@ describe('after a crash (kill -9)', () => {
       const got = await watch.take(6);
       expect(got.map((m) => m.roomMessages.seq)).toEqual([1, 2, 3, 4, 5, 6]);
       // Six deliveries, no write yet.
-      expect(stored()).toBe(atJoin);
+      expect(await stored()).toBe(atJoin);
 
       await client.dispose();
-      await vi.waitFor(() => expect(stored()).toBe(6), { timeout: 10_000, interval: 20 });
+      await vi.waitFor(async () => expect(await stored()).toBe(6), {
+        timeout: 10_000,
+        interval: 20,
+      });
 
       await server.crashAndRestart();
       await alice.http.request(RecSendDoc, { roomId, content: 'after the crash' });
@@ -143,11 +154,11 @@ describe('after a crash (kill -9)', () => {
   });
 
   it('keeps the development secret beside the data: tokens survive, other data dirs refuse them', async () => {
-    const dir = dataDir();
+    const { dir, storage } = await dataDir();
     // No JWT_SECRET (an empty value is none): the server makes one and keeps it.
     const env = { JWT_SECRET: '' };
-    const server = await startCrashable(dir, env);
-    const other = await startProcess(dataDir(), env);
+    const server = await startCrashable(storage, env);
+    const other = await startProcess((await dataDir()).storage, env);
     try {
       const alice = await signUp(server);
       expect((await alice.http.request(RecMeDoc)).me.name).toBe(alice.name);
