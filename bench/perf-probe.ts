@@ -6,7 +6,7 @@
 //   taskset -c 1 npx tsx bench/perf-probe.ts replay  [--messages 100000]
 //   taskset -c 1 npx tsx bench/perf-probe.ts idle    [--subs 2000]
 // --prof writes a V8 CPU profile of the server into bench/results/probe-prof/.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,23 +32,21 @@ async function startServer(): Promise<Server> {
   const prof = rest.includes('--prof')
     ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'bench/results/probe-prof')]
     : [];
-  const child = spawn(
-    'taskset',
-    ['-c', '0', process.execPath, ...prof, '--import', 'tsx', 'src/main.ts'],
-    {
-      env: {
-        ...process.env,
-        PORT: '0',
-        SQLITE_PATH: join(dir, 'probe.sqlite'),
-        JWT_SECRET: 'probe-secret-probe-secret-probe-secret',
-        LOG_LEVEL: 'info',
-        SEND_RATE_PER_SECOND: '1000000',
-        SEND_BURST: '1000000',
-        MAX_CONNECTIONS_PER_USER: '1000000',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  // --bundle: plain node on an esbuild bundle, without tsx's loader thread.
+  const entry = rest.includes('--bundle') ? [bundleServer()] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...prof, ...entry], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      SQLITE_PATH: join(dir, 'probe.sqlite'),
+      JWT_SECRET: 'probe-secret-probe-secret-probe-secret',
+      LOG_LEVEL: 'info',
+      SEND_RATE_PER_SECOND: '1000000',
+      SEND_BURST: '1000000',
+      MAX_CONNECTIONS_PER_USER: '1000000',
     },
-  );
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -59,6 +57,21 @@ async function startServer(): Promise<Server> {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   return { process: child, port, dir };
+}
+
+function bundleServer(): string {
+  const out = join(process.cwd(), 'dist/probe/main.mjs');
+  execFileSync('npx', [
+    'esbuild',
+    'src/main.ts',
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--packages=external',
+    `--outfile=${out}`,
+    '--log-level=warning',
+  ]);
+  return out;
 }
 
 async function gql<T>(port: number, query: string, variables: object, token?: string): Promise<T> {

@@ -99,6 +99,25 @@ async function executeEvent(args: ExecutionArgs, event: unknown): Promise<Execut
   };
 }
 
+const corked = new WeakSet<object>();
+
+/**
+ * Holds a socket's writes until the promise jobs of this tick have run, so that what a
+ * subscription writes in a row (a replay page, a burst) leaves in one system call, not one
+ * per message. ws corks each frame itself; corks nest.
+ */
+function corkForThisTick(socket: WebSocket): void {
+  // ws keeps its net.Socket private; without it, frames are simply written one by one.
+  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  if (!raw || corked.has(raw)) return;
+  corked.add(raw);
+  raw.cork();
+  process.nextTick(() => {
+    corked.delete(raw);
+    raw.uncork();
+  });
+}
+
 /**
  * What graphql-ws iterates for a direct subscription: it yields nothing (the pump writes
  * each result itself) and ends when the source ends, so graphql-ws still sends `complete`
@@ -173,6 +192,7 @@ class DirectStream implements AsyncIterableIterator<never> {
         // Reading on only once a backed-up socket has taken this frame keeps a replay, or
         // a burst, to one buffer's worth of memory; live events then wait in the reader's
         // queue, under the connection's budget.
+        corkForThisTick(sink.socket);
         if (sink.socket.bufferedAmount < HIGH_WATER_BYTES) sink.socket.send(frame);
         else await new Promise<void>((resolve) => sink.socket.send(frame, () => resolve()));
         this.#countDelivery();
