@@ -57,14 +57,12 @@ export function directSubscriptionsPlugin(): Plugin {
         if (!isAsyncIterable(source)) return source;
         // Yoga's parse cache hands the same document object for the same text.
         const operationKey = `${documentId(subscribeArgs.document)}\u0000${subscribeArgs.operationName ?? ''}\u0000${JSON.stringify(subscribeArgs.variableValues ?? null)}`;
+        const run = (event: unknown) => executeEvent(subscribeArgs, event);
         return new DirectStream(source[Symbol.asyncIterator](), (event) =>
           typeof event === 'object' && event !== null
             ? shared.render(event, operationKey, sink.viewerKey, () => run(event))
             : run(event).then((execution) => execution.json),
         ).start(sink, rootField(subscribeArgs));
-        function run(event: unknown) {
-          return executeEvent(subscribeArgs, event);
-        }
       });
     },
   };
