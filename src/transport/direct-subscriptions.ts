@@ -133,7 +133,7 @@ class DirectStream implements AsyncIterableIterator<never> {
 
   constructor(
     private readonly source: AsyncIterator<unknown>,
-    private readonly render: (event: unknown) => Promise<string>,
+    private readonly render: (event: unknown) => string | Promise<string>,
   ) {
     this.#ended = new Promise((resolve, reject) => {
       this.#settle = resolve;
@@ -183,7 +183,8 @@ class DirectStream implements AsyncIterableIterator<never> {
       for (;;) {
         const step = await this.source.next();
         if (step.done || this.#stopped) break;
-        const payload = await this.render(step.value);
+        const rendered = this.render(step.value);
+        const payload = typeof rendered === 'string' ? rendered : await rendered;
         // Ended meanwhile (the id may already be reused), or closing: nothing more to write.
         if (this.#stopped || sink.socket.readyState !== WebSocket.OPEN) break;
         const frame = `${prefix}${payload}}`;

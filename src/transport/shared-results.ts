@@ -27,25 +27,35 @@ export class SharedResults {
    * if it may be shared, else `run`'s. A result that read the viewer is kept for that
    * viewer class only.
    */
-  async render(
+  render(
     event: object,
     operationKey: string,
     viewerKey: string,
     run: () => Promise<Execution>,
-  ): Promise<string> {
+  ): string | Promise<string> {
     let slots = this.#byEvent.get(event);
     if (!slots) {
       slots = new Map();
       this.#byEvent.set(event, slots);
     }
-    const shared = slots.get(operationKey);
-    if (shared === undefined) return (await this.#fill(slots, operationKey, viewerKey, run)).json;
-    const common = shared instanceof Promise ? await shared : shared;
+    const shared = slots.get(operationKey) ?? this.#fill(slots, operationKey, viewerKey, run);
+    // Settled (the common case for every subscriber but the first): no promise job at all.
+    if (!(shared instanceof Promise))
+      return this.#forViewer(shared, slots, operationKey, viewerKey, run);
+    return shared.then((common) => this.#forViewer(common, slots, operationKey, viewerKey, run));
+  }
+
+  #forViewer(
+    common: Rendered,
+    slots: Map<string, Slot>,
+    operationKey: string,
+    viewerKey: string,
+    run: () => Promise<Execution>,
+  ): string | Promise<string> {
     if (common.viewerKey === undefined || common.viewerKey === viewerKey) return common.json;
     const ownKey = `${operationKey}\u0000${viewerKey}`;
-    const own = slots.get(ownKey);
-    if (own === undefined) return (await this.#fill(slots, ownKey, viewerKey, run)).json;
-    return (own instanceof Promise ? await own : own).json;
+    const own = slots.get(ownKey) ?? this.#fill(slots, ownKey, viewerKey, run);
+    return own instanceof Promise ? own.then((rendered) => rendered.json) : own.json;
   }
 
   #fill(
