@@ -15,6 +15,7 @@ import { MemoryPubSub } from './pubsub/memory.js';
 import { AuthService } from './services/auth.js';
 import { DeliveryPositions } from './services/delivery-positions.js';
 import { messageFeatures } from './services/features.js';
+import { GroupCommit } from './services/group-commit.js';
 import type { Services } from './services/index.js';
 import { MessageService } from './services/messages.js';
 import { PresenceService } from './services/presence.js';
@@ -73,6 +74,7 @@ export async function startApp(config: Config): Promise<App> {
   const rateLimiter = new RateLimiter(config.sendRatePerSecond, config.sendBurst);
   const messages = new MessageService(
     db,
+    new GroupCommit(db),
     pubsub,
     rooms,
     rateLimiter,
@@ -138,13 +140,25 @@ export async function startApp(config: Config): Promise<App> {
     }),
   );
   observeWebSockets(server, yoga.graphqlEndpoint, metrics, logger);
-  const ws = attachWebSocket(server, yoga, services, positions, {
-    maxConnectionsPerUser: config.maxConnectionsPerUser,
-    maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
-    maxPayloadBytes: config.maxWsMessageBytes,
-    maxUnsentLiveBytes: config.maxUnsentLiveBytes,
-    connectionInitTimeoutMs: config.connectionInitTimeoutMs,
-  });
+  const ws = attachWebSocket(
+    server,
+    yoga,
+    services,
+    positions,
+    {
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
+      maxPayloadBytes: config.maxWsMessageBytes,
+      maxUnsentLiveBytes: config.maxUnsentLiveBytes,
+      connectionInitTimeoutMs: config.connectionInitTimeoutMs,
+    },
+    {
+      deliveries: (field) => {
+        const counter = metrics.deliveries.labels({ field });
+        return () => counter.inc();
+      },
+    },
+  );
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

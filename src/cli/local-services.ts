@@ -3,6 +3,7 @@ import type { Events } from '../pubsub/events.js';
 import { MemoryPubSub } from '../pubsub/memory.js';
 import { AuthService } from '../services/auth.js';
 import { DeliveryPositions } from '../services/delivery-positions.js';
+import { GroupCommit } from '../services/group-commit.js';
 import { MessageService } from '../services/messages.js';
 import { RateLimiter } from '../services/rate-limiter.js';
 import { RoomService } from '../services/rooms.js';
@@ -37,6 +38,7 @@ export async function openLocalServices(config: Config): Promise<LocalServices> 
   const rooms = new RoomService(db, pubsub, positions);
   const messages = new MessageService(
     db,
+    new GroupCommit(db),
     pubsub,
     rooms,
     new RateLimiter(UNLIMITED, UNLIMITED),

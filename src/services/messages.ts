@@ -15,6 +15,7 @@ import {
 import { findUserById } from '../storage/repositories/users.js';
 import type { DeliveryPositions } from './delivery-positions.js';
 import { forbidden, notFound } from './errors.js';
+import type { GroupCommit } from './group-commit.js';
 import { type HistoryPage, historyPage, type PageArgs } from './history.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RoomService } from './rooms.js';
@@ -44,6 +45,7 @@ export type SendPlan = (
 export class MessageService {
   constructor(
     private readonly db: Db,
+    private readonly commits: GroupCommit,
     private readonly pubsub: PubSub<Events>,
     private readonly rooms: RoomService,
     private readonly rateLimiter: RateLimiter,
@@ -113,8 +115,8 @@ export class MessageService {
 
   /**
    * The one send path: a repeated clientId returns the stored message (free of the rate
-   * limit); otherwise check, take a rate token, store and sequence in one transaction,
-   * and publish only after it commits.
+   * limit); otherwise check, take a rate token, store and sequence in one transaction
+   * (shared with concurrent sends: group commit), and publish only after it commits.
    */
   async #send(
     viewer: Viewer,
@@ -132,7 +134,8 @@ export class MessageService {
     this.rateLimiter.take(viewer.id);
     let entries: StreamEntry[];
     try {
-      entries = await this.db.transaction().execute(async (trx) => {
+      // Shares a transaction (one commit) with the sends that arrive with it.
+      entries = await this.commits.run(async (trx) => {
         const createdAt = now();
         const message = await insertMessage(trx, {
           ...draft,

@@ -75,14 +75,17 @@ export function readStream(
   const offBudget = options.budget?.onExceeded(stop);
   let last = options.afterSeq;
 
-  async function* deliver(entry: StreamEntry): AsyncGenerator<StreamEntry> {
-    if (stopped) return;
+  // Around each `yield` (inline, not a generator per entry: this runs per subscriber per event).
+  const handing = (entry: StreamEntry): boolean => {
+    if (stopped) return false;
     last = entry.seq;
-    yield entry;
-    // Resumed: the consumer has finished with this entry (graphql-ws pulls after the write).
-    // Once stopped it may have been dropped unsent: an earlier position is the safe one.
+    return true;
+  };
+  // Resumed: the consumer has finished with this entry (it pulls after the write). Once
+  // stopped it may have been dropped unsent: an earlier position is the safe one.
+  const handed = (entry: StreamEntry): void => {
     if (!stopped) options.onDelivered?.(entry.seq);
-  }
+  };
 
   async function* fromStorage(beforeSeq: number | undefined): AsyncGenerator<StreamEntry> {
     for (;;) {
@@ -93,8 +96,9 @@ export function readStream(
         false,
       );
       for (const entry of page) {
-        if (stopped) return;
-        yield* deliver(entry);
+        if (!handing(entry)) return;
+        yield entry;
+        handed(entry);
       }
       if (page.length < deps.pageSize) return;
     }
@@ -134,7 +138,9 @@ export function readStream(
         const { seq } = event.entry;
         if (seq <= last) continue;
         if (seq > last + 1) yield* fromStorage(seq);
-        yield* deliver(event.entry);
+        if (!handing(event.entry)) return;
+        yield event.entry;
+        handed(event.entry);
       }
     } finally {
       offBudget?.();

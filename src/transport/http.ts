@@ -3,18 +3,16 @@ import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { isExpectedError, maskError } from '../graphql/errors.js';
+import { isExpectedError } from '../graphql/errors.js';
 import type { LiveBudget } from '../pubsub/live-budget.js';
 import type { Services } from '../services/index.js';
 import { bearerToken } from '../services/tokens.js';
 import type { Viewer } from '../services/viewer.js';
 import { csrfPreventionPlugin } from './csrf.js';
+import { directSubscriptionsPlugin } from './direct-subscriptions.js';
 import { documentLimitPlugins } from './document-limits.js';
-import {
-  hiddenSuggestionsPlugins,
-  noIntrospectionPlugin,
-  withoutSuggestions,
-} from './schema-privacy.js';
+import { maskOperationError } from './masking.js';
+import { hiddenSuggestionsPlugins, noIntrospectionPlugin } from './schema-privacy.js';
 
 /** What the transport hands Yoga: the Node request, and for graphql-ws the connection's viewer. */
 export interface ServerContext {
@@ -77,14 +75,9 @@ export function createYogaApp(
       ...hiddenSuggestionsPlugins(),
       ...(options.introspection ? [] : [noIntrospectionPlugin()]),
       ...(extras.plugins ?? []),
+      directSubscriptionsPlugin(),
     ],
-    maskedErrors: {
-      maskError: (error, message) => {
-        const masked = maskError(error, message);
-        masked.message = withoutSuggestions(masked.message);
-        return masked;
-      },
-    },
+    maskedErrors: { maskError: maskOperationError },
     logging: {
       debug: () => undefined,
       info: () => undefined,

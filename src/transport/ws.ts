@@ -9,6 +9,7 @@ import type { Services } from '../services/index.js';
 import { bearerToken } from '../services/tokens.js';
 import type { Viewer } from '../services/viewer.js';
 import { atDeadline, type Deadline } from './deadline.js';
+import type { DirectSink } from './direct-subscriptions.js';
 import { KEEP_ALIVE_MS, keepAlive } from './heartbeat.js';
 import type { Yoga } from './http.js';
 
@@ -20,6 +21,11 @@ export interface WsLimits {
   maxUnsentLiveBytes: number;
   /** A socket that sends no connection_init this long is closed with 4408. */
   connectionInitTimeoutMs: number;
+}
+
+/** What the transport reports: a counter of subscription deliveries per root field. */
+export interface WsObservers {
+  deliveries: (field: string) => () => void;
 }
 
 export const TOO_MANY_CONNECTIONS = 4029;
@@ -52,6 +58,7 @@ export function attachWebSocket(
   services: Services,
   positions: DeliveryPositions,
   limits: WsLimits,
+  observers: WsObservers,
 ): { close: () => Promise<void> } {
   const wss = new WebSocketServer({
     server: httpServer,
@@ -105,7 +112,7 @@ export function attachWebSocket(
           positions.flush(),
         ]);
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const connection = connections.get(ctx.extra);
         if (!connection)
           return [new GraphQLError('not connected', { extensions: { code: 'UNAUTHENTICATED' } })];
@@ -126,6 +133,12 @@ export function attachWebSocket(
           params: payload,
           connectionViewer: connection.viewer,
           liveBudget: connection.liveBudget,
+          directSink: {
+            socket: ctx.extra.socket,
+            id,
+            viewerKey: `${connection.viewer.id}:${connection.viewer.expiresAt}`,
+            deliveries: observers.deliveries,
+          } satisfies DirectSink,
         });
         let document: ReturnType<typeof parse>;
         try {

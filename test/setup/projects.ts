@@ -14,8 +14,9 @@ export const SQLITE_ONLY = [
   // The SQLite file's own pragmas and query plans.
   'test/storage.test.ts',
   'test/unread-plans.test.ts',
-  // The pub/sub and stream reader over a storage that stays empty.
+  // The pub/sub and stream reader over a storage that stays empty; SQLite's group commit.
   'test/pubsub-flood.test.ts',
+  'test/group-commit.test.ts',
 ];
 
 export function postgresUrl(env: NodeJS.ProcessEnv): string | undefined {

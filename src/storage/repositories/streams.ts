@@ -21,7 +21,7 @@ export async function createStream(db: Db, streamId: string): Promise<void> {
  * the stream to commit (on PostgreSQL too, across instances), so seq order is commit
  * order, with no gap, and a reader never sees seq N+1 before N is committed.
  */
-async function nextSeq(db: Db, streamId: string): Promise<number> {
+export async function nextSeq(db: Db, streamId: string): Promise<number> {
   const row = await db
     .updateTable('streams')
     .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
