@@ -157,6 +157,7 @@ export async function startApp(config: Config): Promise<App> {
         const counter = metrics.deliveries.labels({ field });
         return () => counter.inc();
       },
+      slowConsumerClosed: () => metrics.slowConsumerCloses.inc(),
     },
   );
   await listen(server, config.port, config.host);

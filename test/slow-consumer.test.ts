@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { graphql } from './gql/index.js';
 import { connected, signUp, type TestUser, uniqueName, wsClient } from './helpers/clients.js';
@@ -250,6 +250,13 @@ function retainedHeap(gc: () => void): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** One sample of the server's Prometheus output (0 when absent). */
+async function metricValue(server: TestServer, name: string): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', server.url))).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : 0;
+}
+
 async function healthStatus(server: TestServer): Promise<number> {
   const response = await fetch(new URL('/health', server.url));
   return response.status;
@@ -301,9 +308,20 @@ describe('slow consumers and publish bursts', () => {
       const gc = collectGarbage();
       const heapBefore = retainedHeap(gc);
       const head = marker.seq + FLOOD_MESSAGES;
-      await sendConcurrently(owner, roomId, FLOOD_MESSAGES, 32, (i) =>
+      const flood = sendConcurrently(owner, roomId, FLOOD_MESSAGES, 32, (i) =>
         `${i}:`.padEnd(MESSAGE_CHARS, 'x'),
       );
+      // ws drops a closed socket 30 s after its close frame: on a busy machine the flood
+      // outlasts that, so each reader is resumed as soon as the server has cut it off.
+      await vi.waitFor(
+        async () =>
+          expect(await metricValue(server, 'switchboard_slow_consumer_closes_total')).toBe(
+            SLOW_READERS,
+          ),
+        { timeout: FLOOD_TIMEOUT_MS, interval: 50 },
+      );
+      for (const reader of slow) reader.socket.resume();
+      await flood;
       await fast.reached(head);
       // Unbounded queues would hold the flood's messages for the paused readers (one copy
       // shared between them: FLOOD_BYTES minus what the kernel's buffers took, measured at
@@ -318,7 +336,6 @@ describe('slow consumers and publish bursts', () => {
       expect(await healthStatus(server)).toBe(200);
 
       // The close frame waits behind what the socket had buffered; reading reaches it.
-      for (const reader of slow) reader.socket.resume();
       for (const reader of slow) {
         expect(await reader.closed).toEqual({ code: SLOW_CONSUMER, reason: 'slow consumer' });
         const last = reader.last;

@@ -29,6 +29,11 @@ export class Metrics {
     labelNames: ['field'] as const,
     registers: [this.registry],
   });
+  readonly slowConsumerCloses = new Counter({
+    name: 'switchboard_slow_consumer_closes_total',
+    help: 'graphql-ws connections closed with 4413 for holding too much unsent live output',
+    registers: [this.registry],
+  });
   readonly replaysInProgress = new Gauge({
     name: 'switchboard_replays_in_progress',
     help: 'Subscriptions still replaying their backlog from storage',

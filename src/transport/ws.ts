@@ -26,6 +26,8 @@ export interface WsLimits {
 /** What the transport reports: a counter of subscription deliveries per root field. */
 export interface WsObservers {
   deliveries: (field: string) => () => void;
+  /** A connection was cut off as a slow consumer (4413). */
+  slowConsumerClosed: () => void;
 }
 
 export const TOO_MANY_CONNECTIONS = 4029;
@@ -93,7 +95,10 @@ export function attachWebSocket(
         const liveBudget = new ConnectionBudget(
           limits.maxUnsentLiveBytes,
           () => socket.bufferedAmount,
-          () => socket.close(SLOW_CONSUMER, 'slow consumer'),
+          () => {
+            observers.slowConsumerClosed();
+            socket.close(SLOW_CONSUMER, 'slow consumer');
+          },
         );
         connections.set(ctx.extra, { viewer, expiry, liveBudget });
         await services.presence.connected(viewer.id);
