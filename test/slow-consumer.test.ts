@@ -271,7 +271,7 @@ describe('slow consumers and publish bursts', () => {
     // Thousands of sends: durability per commit (FULL) is not what is tested here, and a
     // paused reader has ws's close timeout (30 s) to read its 4413 once the flood is over.
     server = await startTestServer({ SQLITE_SYNCHRONOUS: 'NORMAL' }, { synchronousCommit: false });
-  });
+  }, 120_000);
   afterAll(() => server.close());
 
   async function room(owner: TestUser): Promise<string> {
@@ -366,41 +366,52 @@ describe('slow consumers and publish bursts', () => {
   it(
     'replays a backlog past the live limit to a paused reader at its own pace: no 4413, memory bounded',
     async () => {
-      const owner = await signUp(server);
-      const roomId = await room(owner);
-      const reader = await signUp(server);
-      await reader.http.request(SlowJoinDoc, { roomId });
-      // The reader is away while 1500 messages of 4 KB (6 MB, past the 4 MiB limit) arrive.
-      const backlog = 1500;
-      await sendConcurrently(owner, roomId, backlog, 32, (i) => `${i}:`.padEnd(MESSAGE_CHARS, 'x'));
-      const head = 2 + backlog;
+      // Pages of 100 (400 KB): a paced replay holds about one, a backlog 15 of them.
+      const paged = await startTestServer(
+        { SQLITE_SYNCHRONOUS: 'NORMAL', REPLAY_PAGE_SIZE: '100' },
+        { synchronousCommit: false },
+      );
+      try {
+        const owner = await signUp(paged);
+        const roomId = await room(owner);
+        const reader = await signUp(paged);
+        await reader.http.request(SlowJoinDoc, { roomId });
+        // The reader is away while 1500 messages of 4 KB (6 MB, past the 4 MiB limit) arrive.
+        const backlog = 1500;
+        await sendConcurrently(owner, roomId, backlog, 32, (i) =>
+          `${i}:`.padEnd(MESSAGE_CHARS, 'x'),
+        );
+        const head = 2 + backlog;
 
-      const gc = collectGarbage();
-      const heapBefore = retainedHeap(gc);
-      const paused = await rawReader(server, reader.token, roomId);
-      paused.socket.pause();
+        const gc = collectGarbage();
+        const heapBefore = retainedHeap(gc);
+        const paused = await rawReader(paged, reader.token, roomId);
+        paused.socket.pause();
 
-      // Meanwhile others are served at once: the replay waits on its own socket only.
-      const bystanderClient = wsClient(server, (await signUp(server)).token, { lazy: false });
-      await connected(bystanderClient);
-      const bystander = follow(bystanderClient, roomId, undefined, head + 1, (c) => c);
-      for (let i = 0; i < 20; i += 1) {
-        const { sendRoomMessage } = await owner.http.request(SlowSendDoc, {
-          roomId,
-          content: `live ${i}`,
-        });
-        await bystander.reached(sendRoomMessage.seq);
+        // Meanwhile others are served at once: the replay waits on its own socket only.
+        const bystanderClient = wsClient(paged, (await signUp(paged)).token, { lazy: false });
+        await connected(bystanderClient);
+        const bystander = follow(bystanderClient, roomId, undefined, head + 1, (c) => c);
+        for (let i = 0; i < 20; i += 1) {
+          const { sendRoomMessage } = await owner.http.request(SlowSendDoc, {
+            roomId,
+            content: `live ${i}`,
+          });
+          await bystander.reached(sendRoomMessage.seq);
+        }
+        // A replay that ignored the reader's pace would hold the whole backlog by now.
+        expect(retainedHeap(gc) - heapBefore).toBeLessThan((backlog * MESSAGE_CHARS) / 2);
+        expect(paused.count).toBeLessThan(backlog);
+
+        paused.socket.resume();
+        await paused.reached(head + 20);
+        expect(paused.count).toBe(head + 20 - 1);
+        paused.socket.close(1000);
+        expect((await paused.closed).code).toBe(1000);
+        bystanderClient.dispose();
+      } finally {
+        await paged.close();
       }
-      // A replay that ignored the reader's pace would hold the whole backlog by now.
-      expect(retainedHeap(gc) - heapBefore).toBeLessThan((backlog * MESSAGE_CHARS) / 2);
-      expect(paused.count).toBeLessThan(backlog);
-
-      paused.socket.resume();
-      await paused.reached(head + 20);
-      expect(paused.count).toBe(head + 20 - 1);
-      paused.socket.close(1000);
-      expect((await paused.closed).code).toBe(1000);
-      bystanderClient.dispose();
     },
     FLOOD_TIMEOUT_MS,
   );
