@@ -7,18 +7,24 @@ import { dbTimingPlugin } from './ops/db-timing.js';
 import { graphqlMetricsPlugin } from './ops/graphql-metrics.js';
 import { createLogger, type Logger, yogaLog } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
-import { databaseCheck, type ReadinessCheck } from './ops/readiness.js';
+import { databaseCheck, type ReadinessCheck, redisCheck } from './ops/readiness.js';
 import { observeWebSockets, withRequestLog } from './ops/request-log.js';
 import { opsRoutes } from './ops/routes.js';
 import type { Events } from './pubsub/events.js';
 import { MemoryPubSub } from './pubsub/memory.js';
+import type { PubSub } from './pubsub/pubsub.js';
+import { RedisPubSub } from './pubsub/redis.js';
+import { connectRedis } from './redis/connection.js';
 import { AuthService } from './services/auth.js';
 import { DeliveryPositions } from './services/delivery-positions.js';
 import { messageFeatures } from './services/features.js';
 import type { Services } from './services/index.js';
 import { MessageService } from './services/messages.js';
 import { PresenceService } from './services/presence.js';
-import { RateLimiter } from './services/rate-limiter.js';
+import { RedisPresenceRegistry } from './services/presence-redis.js';
+import { MemoryPresenceRegistry, type PresenceRegistry } from './services/presence-registry.js';
+import { RateLimiter, type SendLimiter } from './services/rate-limiter.js';
+import { RedisRateLimiter } from './services/rate-limiter-redis.js';
 import { ReadStateService } from './services/read-state.js';
 import { RetentionJob } from './services/retention.js';
 import { RoomService } from './services/rooms.js';
@@ -63,10 +69,11 @@ export async function startApp(config: Config): Promise<App> {
   const db = openSqlite(config.sqlitePath, config.sqliteSynchronous).withPlugin(
     dbTimingPlugin(metrics.dbQueries),
   );
-  // What /ready checks; each optional backend (Redis) adds its own.
-  const readinessChecks: ReadinessCheck[] = [databaseCheck(db)];
   await migrateToLatest(db);
-  const pubsub = new MemoryPubSub<Events>();
+  const live = liveBackends(config);
+  // What /ready checks; each optional backend (Redis) adds its own.
+  const readinessChecks: ReadinessCheck[] = [databaseCheck(db), ...live.checks];
+  const { pubsub } = live;
   const tokens = new TokenService(
     config.jwtSecret ?? developmentSecret(config.sqlitePath),
     config.tokenTtlSeconds,
@@ -75,7 +82,7 @@ export async function startApp(config: Config): Promise<App> {
   const rooms = new RoomService(db, pubsub, positions);
   const retention = config.retentionDays !== undefined;
   // One budget per user for sends, edits, reactions and replies alike.
-  const rateLimiter = new RateLimiter(config.sendRatePerSecond, config.sendBurst);
+  const { rateLimiter } = live;
   const messages = new MessageService(
     db,
     pubsub,
@@ -91,7 +98,7 @@ export async function startApp(config: Config): Promise<App> {
     users,
     rooms,
     messages,
-    presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS),
+    presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS, live.presence),
     ...messageFeatures(db, pubsub, rooms, messages, rateLimiter, config.maxMessageLength),
     stats: new StatsService(db, () => metrics.openConnections),
     readState: new ReadStateService(db, pubsub, rooms, positions, users),
@@ -169,6 +176,46 @@ export async function startApp(config: Config): Promise<App> {
       })();
       return stopping;
     },
+  };
+}
+
+interface LiveBackends {
+  pubsub: PubSub<Events>;
+  presence: PresenceRegistry;
+  rateLimiter: SendLimiter;
+  checks: ReadinessCheck[];
+}
+
+/**
+ * What instances must share to behave as one: in this process by default; with REDIS_URL,
+ * in Redis (one connection for commands and publishes, one for subscriptions).
+ */
+function liveBackends(config: Config): LiveBackends {
+  if (config.redisUrl === undefined) {
+    return {
+      pubsub: new MemoryPubSub<Events>(),
+      presence: new MemoryPresenceRegistry(),
+      rateLimiter: new RateLimiter(config.sendRatePerSecond, config.sendBurst),
+      checks: [],
+    };
+  }
+  const settings = { url: config.redisUrl, prefix: config.redisPrefix };
+  const commands = connectRedis(settings, 'commands');
+  const subscriber = connectRedis(settings, 'subscriber');
+  return {
+    pubsub: new RedisPubSub<Events>(commands, subscriber, {
+      prefix: config.redisPrefix,
+      // Entries are in storage: a reader that may have missed some reads them from there.
+      resync: { stream: { type: 'resync' } },
+    }),
+    presence: new RedisPresenceRegistry(commands, config.redisPrefix, config.presenceTtlSeconds),
+    rateLimiter: new RedisRateLimiter(
+      commands,
+      config.redisPrefix,
+      config.sendRatePerSecond,
+      config.sendBurst,
+    ),
+    checks: [redisCheck(commands, subscriber)],
   };
 }
 

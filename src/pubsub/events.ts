@@ -1,11 +1,15 @@
 import type { PresenceRow } from '../storage/database.js';
 import type { StreamEntry } from '../storage/repositories/streams.js';
 
-/** What flows on a stream's topic: new entries, and membership changes that end subscriptions. */
+/**
+ * What flows on a stream's topic: new entries, membership changes that end subscriptions,
+ * and `resync` from a pub/sub that may have lost entries (Redis): readers catch up from storage.
+ */
 export type StreamEvent =
   | { type: 'entry'; entry: StreamEntry }
   | { type: 'removed'; userId: number }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  | { type: 'resync' };
 
 export interface PresenceEvent {
   presence: PresenceRow;

@@ -22,7 +22,7 @@ import {
 import { validEmoji } from './emoji.js';
 import { forbidden } from './errors.js';
 import { actionableMessage, assertNotDeleted, peerOf, streamSeenBy } from './message-access.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { SendLimiter } from './rate-limiter.js';
 import { validContent } from './validation.js';
 import { now, type Viewer } from './viewer.js';
 
@@ -50,7 +50,7 @@ export class MessageChangeService {
   constructor(
     private readonly db: Db,
     private readonly pubsub: PubSub<Events>,
-    private readonly rateLimiter: RateLimiter,
+    private readonly rateLimiter: SendLimiter,
     private readonly maxMessageLength: number,
   ) {}
 
@@ -148,7 +148,7 @@ export class MessageChangeService {
         const planned = await plan(trx);
         if ('answer' in planned) return planned.answer;
         if (planned.rateLimited) {
-          this.rateLimiter.take(viewer.id);
+          await this.rateLimiter.take(viewer.id);
           charged = true;
         }
         const at = now();
@@ -160,7 +160,7 @@ export class MessageChangeService {
         return { target: planned.target, entries };
       });
     } catch (error) {
-      if (charged) this.rateLimiter.refund(viewer.id);
+      if (charged) await this.rateLimiter.refund(viewer.id);
       throw error;
     }
     if (!('entries' in written)) return written;

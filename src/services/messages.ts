@@ -17,7 +17,7 @@ import { findUserById } from '../storage/repositories/users.js';
 import type { DeliveryPositions } from './delivery-positions.js';
 import { forbidden, notFound } from './errors.js';
 import { type HistoryPage, historyPage, type PageArgs } from './history.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { SendLimiter } from './rate-limiter.js';
 import type { RoomService } from './rooms.js';
 import { readStream, type StreamReaderDeps } from './stream-reader.js';
 import {
@@ -47,7 +47,7 @@ export class MessageService {
     private readonly db: Db,
     private readonly pubsub: PubSub<Events>,
     private readonly rooms: RoomService,
-    private readonly rateLimiter: RateLimiter,
+    private readonly rateLimiter: SendLimiter,
     private readonly positions: DeliveryPositions,
     private readonly reader: StreamReaderDeps,
     private readonly options: MessageServiceOptions,
@@ -130,7 +130,7 @@ export class MessageService {
     }
     const content = validContent(rawContent, this.options.maxMessageLength);
     const { draft, streams } = await plan(content);
-    this.rateLimiter.take(viewer.id);
+    await this.rateLimiter.take(viewer.id);
     let entries: StreamEntry[];
     try {
       entries = await this.db.transaction().execute(async (trx) => {
@@ -151,7 +151,7 @@ export class MessageService {
         return written;
       });
     } catch (error) {
-      this.rateLimiter.refund(viewer.id);
+      await this.rateLimiter.refund(viewer.id);
       // The same clientId committed concurrently: that send wins, this one returns it.
       if (clientId !== null && isUniqueViolation(error)) {
         const winner = await findByClientId(this.db, viewer.id, clientId);

@@ -121,11 +121,12 @@ export function readStream(
       for (;;) {
         const next = await queue.next();
         if (next.kind === 'closed') return;
-        if (next.kind === 'lagged') {
+        const event = next.kind === 'lagged' ? undefined : next.item;
+        // Dropped from the queue, or maybe lost on the way: storage has every entry.
+        if (event === undefined || event.type === 'resync') {
           yield* fromStorage(undefined);
           continue;
         }
-        const event = next.item;
         if (event.type === 'closed') return;
         if (event.type === 'removed') {
           if (event.userId === options.endsWhenRemoved) return;

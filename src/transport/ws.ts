@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -31,6 +32,8 @@ export const SLOW_CONSUMER = 4413;
 
 interface Connection {
   viewer: Viewer;
+  /** Its entry in presence, which also counts connections per user (across instances). */
+  id: string;
   expiry: NodeJS.Timeout;
   liveBudget: ConnectionBudget;
 }
@@ -58,7 +61,6 @@ export function attachWebSocket(
     maxPayload: limits.maxPayloadBytes,
   });
   const connections = new WeakMap<object, Connection>();
-  const perUser = new Map<number, number>();
 
   const disposable = useServer(
     {
@@ -71,13 +73,12 @@ export function attachWebSocket(
           bearerToken(authorizationParam(ctx.connectionParams)),
         );
         if (!viewer) return false;
-        const open = perUser.get(viewer.id) ?? 0;
-        if (open >= limits.maxConnectionsPerUser) {
+        const id = randomUUID();
+        if (!(await services.presence.connected(viewer.id, id, limits.maxConnectionsPerUser))) {
           // Closing first makes this code win over the 4403 that `false` would send.
           ctx.extra.socket.close(TOO_MANY_CONNECTIONS, 'too many connections');
           return false;
         }
-        perUser.set(viewer.id, open + 1);
         const msLeft = Math.max(0, viewer.expiresAt * 1000 - Date.now());
         const expiry = setTimeout(
           () => ctx.extra.socket.close(CloseCode.Forbidden, 'token expired'),
@@ -89,8 +90,7 @@ export function attachWebSocket(
           () => socket.bufferedAmount,
           () => socket.close(SLOW_CONSUMER, 'slow consumer'),
         );
-        connections.set(ctx.extra, { viewer, expiry, liveBudget });
-        await services.presence.connected(viewer.id);
+        connections.set(ctx.extra, { viewer, id, expiry, liveBudget });
         return true;
       },
       onClose: async (ctx) => {
@@ -98,11 +98,8 @@ export function attachWebSocket(
         if (!connection) return;
         connections.delete(ctx.extra);
         clearTimeout(connection.expiry);
-        const open = (perUser.get(connection.viewer.id) ?? 1) - 1;
-        if (open > 0) perUser.set(connection.viewer.id, open);
-        else perUser.delete(connection.viewer.id);
         await Promise.all([
-          services.presence.disconnected(connection.viewer.id),
+          services.presence.disconnected(connection.viewer.id, connection.id),
           positions.flush(),
         ]);
       },
