@@ -1,7 +1,8 @@
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PresChangedSubscription } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import {
   connected,
   expectCode,
@@ -104,10 +105,10 @@ function age(iso: string | null | undefined): number {
   return Math.abs(Date.now() - Date.parse(iso as string));
 }
 
-describe('presence', () => {
+describeBackends('presence', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(backend.env());
   });
   afterAll(() => server.close());
 
@@ -304,7 +305,7 @@ describe('presence', () => {
   });
 
   it('survives a restart: everyone OFFLINE, lastSeenAt kept', async () => {
-    const own = await startTestServer();
+    const own = await startTestServer(backend.env());
     try {
       const alice = await signUp(own);
       const bob = await signUp(own);

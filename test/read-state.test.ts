@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import {
   expectCode,
   signUp,
@@ -245,7 +246,7 @@ async function conversations(user: TestUser) {
   return (await user.http.request(ReadsConversationsDoc, {})).conversations;
 }
 
-describe('read state', () => {
+describeBackends('read state', (backend) => {
   /** A readReceipts subscription expected to fail: its error comes as the first event. */
   const sseFailure = (user: TestUser, variables: { roomId?: string; withUserId?: string }) =>
     sseSubscribe(server, user.token, ReadsReceiptsDoc, variables).then((sub) => sub.next());
@@ -259,7 +260,7 @@ describe('read state', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(backend.env());
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.dispose()));

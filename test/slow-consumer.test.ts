@@ -2,9 +2,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import { connected, signUp, type TestUser, uniqueName, wsClient } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -250,11 +251,14 @@ async function healthStatus(server: TestServer): Promise<number> {
 // ~20 s on an idle 2-core machine; generous so a busy CI machine slows it without failing it.
 const FLOOD_TIMEOUT_MS = 240_000;
 
-describe('slow consumers and publish bursts', () => {
+describeBackends('slow consumers and publish bursts', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
     // Thousands of sends: durability per commit (FULL) is not what is tested here.
-    server = await startTestServer({ SQLITE_SYNCHRONOUS: 'NORMAL' });
+    server = await startTestServer({
+      ...backend.env(),
+      SQLITE_SYNCHRONOUS: 'NORMAL',
+    });
   });
   afterAll(() => server.close());
 
