@@ -32,6 +32,8 @@ import { StatsService } from './services/stats.js';
 import { TokenService } from './services/tokens.js';
 import { publishTyping, TypingService } from './services/typing.js';
 import { MemoryTypingTracker } from './services/typing-memory.js';
+import { ReplicatedTypingTracker } from './services/typing-replicated.js';
+import type { TypingTracker } from './services/typing-tracker.js';
 import { UserDirectory } from './services/users.js';
 import { openSqlite } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -107,9 +109,11 @@ export async function startApp(config: Config): Promise<App> {
       pubsub,
       rooms,
       users,
-      new MemoryTypingTracker(
-        { expiryMs: config.typingExpiryMs, intervalMs: config.typingIntervalMs },
-        (change) => publishTyping(pubsub, change),
+      live.typing(
+        new MemoryTypingTracker(
+          { expiryMs: config.typingExpiryMs, intervalMs: config.typingIntervalMs },
+          (change) => publishTyping(pubsub, change),
+        ),
       ),
     ),
   };
@@ -183,6 +187,8 @@ interface LiveBackends {
   pubsub: PubSub<Events>;
   presence: PresenceRegistry;
   rateLimiter: SendLimiter;
+  /** The typing tracker for this instance, given the one that tracks in memory. */
+  typing: (local: TypingTracker) => TypingTracker;
   checks: ReadinessCheck[];
 }
 
@@ -196,18 +202,22 @@ function liveBackends(config: Config): LiveBackends {
       pubsub: new MemoryPubSub<Events>(),
       presence: new MemoryPresenceRegistry(),
       rateLimiter: new RateLimiter(config.sendRatePerSecond, config.sendBurst),
+      typing: (local) => local,
       checks: [],
     };
   }
   const settings = { url: config.redisUrl, prefix: config.redisPrefix };
   const commands = connectRedis(settings, 'commands');
   const subscriber = connectRedis(settings, 'subscriber');
+  const pubsub = new RedisPubSub<Events>(commands, subscriber, {
+    prefix: config.redisPrefix,
+    // Entries are in storage: a reader that may have missed some reads them from there.
+    resync: { stream: { type: 'resync' } },
+    // Every instance's tracker sees every setTyping and tells its own followers.
+    localTopics: new Set(['typing']),
+  });
   return {
-    pubsub: new RedisPubSub<Events>(commands, subscriber, {
-      prefix: config.redisPrefix,
-      // Entries are in storage: a reader that may have missed some reads them from there.
-      resync: { stream: { type: 'resync' } },
-    }),
+    pubsub,
     presence: new RedisPresenceRegistry(commands, config.redisPrefix, config.presenceTtlSeconds),
     rateLimiter: new RedisRateLimiter(
       commands,
@@ -215,6 +225,7 @@ function liveBackends(config: Config): LiveBackends {
       config.sendRatePerSecond,
       config.sendBurst,
     ),
+    typing: (local) => new ReplicatedTypingTracker(pubsub, local),
     checks: [redisCheck(commands, subscriber)],
   };
 }

@@ -52,6 +52,8 @@ export interface Events extends Record<string, unknown> {
   readReceipt: ReadReceiptEvent;
   /** Keyed by audienceKey(): a room's members, or one user. */
   typing: TypingChange;
+  /** Keyed by '*': a setTyping call as made, for every instance's tracker (several instances). */
+  typingSet: TypingChange;
 }
 
 /** Who an ephemeral event is for: everyone following a room, or one user. */

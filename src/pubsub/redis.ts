@@ -11,6 +11,8 @@ export interface RedisPubSubOptions<Events extends Record<string, unknown>> {
    * a publish to it failed. A topic without one is ephemeral: a loss is just a loss.
    */
   readonly resync: { readonly [K in keyof Events]?: Events[K] };
+  /** Topics that never leave the instance: no channel, no publish to Redis. */
+  readonly localTopics: ReadonlySet<keyof Events & string>;
 }
 
 interface Channel {
@@ -59,7 +61,8 @@ export class RedisPubSub<Events extends Record<string, unknown>> implements PubS
 
   publish<K extends keyof Events & string>(topic: K, key: string, event: Events[K]): void {
     this.#local.publish(topic, key, event);
-    this.#send(topic, this.#channelName(topic, key), event);
+    if (!this.options.localTopics.has(topic))
+      this.#send(topic, this.#channelName(topic, key), event);
   }
 
   subscribe<K extends keyof Events & string>(
@@ -68,6 +71,7 @@ export class RedisPubSub<Events extends Record<string, unknown>> implements PubS
     listener: (event: Events[K]) => void,
   ): () => void {
     const off = this.#local.subscribe(topic, key, listener);
+    if (this.options.localTopics.has(topic)) return off;
     const name = this.#channelName(topic, key);
     let channel = this.#channels.get(name);
     if (!channel) {

@@ -1,0 +1,460 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type ChatMessage, createResumableClient } from '../src/client/index.js';
+import type { MultiPresenceSubscription } from './gql/graphql.js';
+import { graphql } from './gql/index.js';
+import { describeWithRedis, redisPrefix, redisUrl } from './helpers/backends.js';
+import {
+  ChatCreateRoomDoc,
+  ChatJoinRoomDoc,
+  ChatSendDirectDoc,
+  ChatSendRoomDoc,
+} from './helpers/chat.js';
+import {
+  connected,
+  http,
+  nextClose,
+  type Subscription,
+  signUp,
+  subscribe,
+  type TestUser,
+  uniqueName,
+  wsClient,
+} from './helpers/clients.js';
+import { collector } from './helpers/collector.js';
+import { startProcess, type TestProcess } from './helpers/process.js';
+import { type NetworkProxy, startProxy } from './helpers/proxy.js';
+import type { TestServer } from './helpers/server.js';
+
+const MultiRoomMessagesDoc = graphql(`
+  subscription MultiRoomMessages($roomId: ID!, $after: String) {
+    roomMessages(roomId: $roomId, after: $after) {
+      seq
+      cursor
+      content
+    }
+  }
+`);
+
+const MultiDirectMessagesDoc = graphql(`
+  subscription MultiDirectMessages {
+    directMessages {
+      seq
+      content
+      sender {
+        id
+      }
+    }
+  }
+`);
+
+const MultiPresenceDoc = graphql(`
+  subscription MultiPresence {
+    presenceChanged {
+      user {
+        id
+      }
+      status
+      lastSeenAt
+      connectionCount
+    }
+  }
+`);
+
+const MultiPresenceOfDoc = graphql(`
+  query MultiPresenceOf($userIds: [ID!]!) {
+    presence(userIds: $userIds) {
+      status
+      connectionCount
+    }
+  }
+`);
+
+const MultiSetPresenceDoc = graphql(`
+  mutation MultiSetPresence($status: PresenceStatus!) {
+    setPresence(status: $status) {
+      status
+    }
+  }
+`);
+
+const MultiTypingDoc = graphql(`
+  subscription MultiTyping($roomId: ID!) {
+    typing(roomId: $roomId) {
+      user {
+        id
+      }
+      typing
+    }
+  }
+`);
+
+const MultiSetTypingDoc = graphql(`
+  mutation MultiSetTyping($roomId: ID!, $typing: Boolean!) {
+    setTyping(roomId: $roomId, typing: $typing)
+  }
+`);
+
+const PRESENCE_TTL_S = 2;
+const MAX_CONNECTIONS = 3;
+/** Timers of a loaded machine run late: how much later than PRESENCE_TTL OFFLINE may come. */
+const SCHEDULING_SLACK_MS = 1_500;
+
+type Presence = MultiPresenceSubscription['presenceChanged'];
+
+// Three `npm start` processes on one database (the SQLite file in `dir`, or DATABASE_URL's
+// PostgreSQL when it is set) and one Redis; B reaches Redis through a proxy that can cut it.
+describeWithRedis(
+  `several instances on one ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite file'} and one Redis`,
+  () => {
+    let dir: string;
+    let redisLink: NetworkProxy;
+    let a: TestProcess;
+    let b: TestProcess;
+    let c: TestProcess;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'switchboard-multi-'));
+      const shared = {
+        REDIS_PREFIX: redisPrefix(),
+        PRESENCE_TTL: String(PRESENCE_TTL_S),
+        MAX_CONNECTIONS_PER_USER: String(MAX_CONNECTIONS),
+        SEND_RATE_PER_SECOND: '100000',
+        SEND_BURST: '100000',
+        // A stop the audience sees is then always an explicit one, forwarded at once.
+        TYPING_EXPIRY_MS: '60000',
+        TYPING_INTERVAL_MS: '0',
+      };
+      redisLink = await startProxy(() => redisUrl ?? '');
+      const { port } = new URL(redisLink.httpUrl);
+      // The first one migrates the database; the others find it ready.
+      a = await startProcess(dir, { ...shared, REDIS_URL: redisUrl ?? '' });
+      [b, c] = await Promise.all([
+        startProcess(dir, { ...shared, REDIS_URL: `redis://127.0.0.1:${port}` }),
+        startProcess(dir, { ...shared, REDIS_URL: redisUrl ?? '' }),
+      ]);
+    }, 60_000);
+
+    afterAll(async () => {
+      await Promise.all([a?.kill(), b?.kill(), c?.kill()]);
+      await redisLink?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A room made by `owner` and joined by `members` (each through its own instance). */
+    async function room(owner: TestUser, members: Array<[TestUser, TestServer]>): Promise<string> {
+      const { createRoom } = await owner.http.request(ChatCreateRoomDoc, { name: uniqueName('r') });
+      for (const [member, server] of members)
+        await http(server, member.token).request(ChatJoinRoomDoc, { roomId: createRoom.id });
+      return createRoom.id;
+    }
+
+    function send(server: TestServer, user: TestUser, roomId: string, content: string) {
+      return http(server, user.token)
+        .request(ChatSendRoomDoc, { roomId, content })
+        .then((r) => r.sendRoomMessage);
+    }
+
+    /** Live on `server` once it has replayed the member's own "joined" message. */
+    async function liveRoom(server: TestServer, user: TestUser, roomId: string) {
+      const client = wsClient(server, user.token, { lazy: false });
+      await connected(client);
+      const sub = subscribe(client, MultiRoomMessagesDoc, { roomId });
+      const [joined] = await sub.take(1);
+      expect(joined?.roomMessages.content).toBe(`${user.name} joined`);
+      return { client, sub, joinedSeq: joined?.roomMessages.seq ?? 0 };
+    }
+
+    function expectConsecutive(seqs: number[], from: number): void {
+      expect(seqs).toEqual(seqs.map((_, i) => from + i));
+    }
+
+    async function readiness(server: TestServer): Promise<number> {
+      return (await fetch(new URL('/ready', server.url))).status;
+    }
+
+    /** Polls /ready until it answers `status`: the instance has noticed its Redis link change. */
+    async function readyBecomes(server: TestServer, status: number): Promise<void> {
+      while ((await readiness(server)) !== status) {
+        /* poll */
+      }
+    }
+
+    /** A presence observer on `server`, returned once its subscription is live. */
+    async function presenceObserver(server: TestServer) {
+      const user = await signUp(server);
+      const client = wsClient(server, user.token, { lazy: false });
+      await connected(client);
+      const sub = subscribe(client, MultiPresenceDoc, {});
+      let live = false;
+      const seen = nextFor(sub, user.id).finally(() => {
+        live = true;
+      });
+      // Presence has no replay: flip the observer's own status until one flip comes through.
+      for (let away = true; !live; away = !away)
+        await user.http.request(MultiSetPresenceDoc, { status: away ? 'AWAY' : 'ONLINE' });
+      await seen;
+      return { user, client, sub };
+    }
+
+    async function nextFor(
+      sub: Subscription<MultiPresenceSubscription>,
+      userId: string,
+    ): Promise<Presence> {
+      for (;;) {
+        const [event] = await sub.take(1);
+        if (event?.presenceChanged.user.id === userId) return event.presenceChanged;
+      }
+    }
+
+    function eventsFor(sub: Subscription<MultiPresenceSubscription>, userId: string): string[] {
+      return sub.received
+        .map((e) => e.presenceChanged)
+        .filter((p) => p.user.id === userId)
+        .map((p) => p.status);
+    }
+
+    /** A fresh user going ONLINE on `server`; once seen, every earlier change has been too. */
+    async function marker(sub: Subscription<MultiPresenceSubscription>, server: TestServer) {
+      const user = await signUp(server);
+      const client = wsClient(server, user.token, { lazy: false });
+      await connected(client);
+      expect((await nextFor(sub, user.id)).status).toBe('ONLINE');
+      return client;
+    }
+
+    it('sends through two instances at once get consecutive seqs, each once', async () => {
+      const alice = await signUp(a);
+      const bob = await signUp(b);
+      const roomId = await room(alice, [[bob, b]]);
+      const sends = Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0 ? send(a, alice, roomId, `a${i}`) : send(b, bob, roomId, `b${i}`),
+      );
+      const sent = await Promise.all(sends);
+      const seqs = sent.map((m) => m.seq).sort((x, y) => x - y);
+      // 1 and 2 are the two "joined" messages.
+      expectConsecutive(seqs, 3);
+      expect(new Set(sent.map((m) => m.id)).size).toBe(40);
+    });
+
+    it('a subscriber on B gets what is sent on A and C, in order, each once', async () => {
+      const alice = await signUp(a);
+      const bob = await signUp(b);
+      const carol = await signUp(c);
+      const roomId = await room(alice, [
+        [bob, b],
+        [carol, c],
+      ]);
+      const live = await liveRoom(b, bob, roomId);
+      expect((await live.sub.take(1))[0]?.roomMessages.content).toBe(`${carol.name} joined`);
+      const sent = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          i % 2 === 0
+            ? send(a, alice, roomId, `from a ${i}`)
+            : send(c, carol, roomId, `from c ${i}`),
+        ),
+      );
+      const got = (await live.sub.take(30)).map((r) => r.roomMessages);
+      expectConsecutive(
+        got.map((m) => m.seq),
+        live.joinedSeq + 2,
+      );
+      const bySeq = new Map(sent.map((m) => [m.seq, m.cursor]));
+      expect(got.map((m) => m.cursor)).toEqual(got.map((m) => bySeq.get(m.seq)));
+      await live.client.dispose();
+    });
+
+    it('direct messages cross instances, to the recipient and to every device of the sender', async () => {
+      const alice = await signUp(a);
+      const bob = await signUp(c);
+      const bobClient = wsClient(c, bob.token, { lazy: false });
+      const aliceOther = wsClient(b, alice.token, { lazy: false });
+      await Promise.all([connected(bobClient), connected(aliceOther)]);
+      const toBob = subscribe(bobClient, MultiDirectMessagesDoc, {});
+      const ownCopy = subscribe(aliceOther, MultiDirectMessagesDoc, {});
+      await http(a, alice.token).request(ChatSendDirectDoc, {
+        toUserId: bob.id,
+        content: 'hi bob',
+      });
+      const [[received], [echoed]] = await Promise.all([toBob.take(1), ownCopy.take(1)]);
+      expect(received?.directMessages).toMatchObject({
+        content: 'hi bob',
+        sender: { id: alice.id },
+      });
+      expect(echoed?.directMessages).toMatchObject({ content: 'hi bob', sender: { id: alice.id } });
+      await Promise.all([bobClient.dispose(), aliceOther.dispose()]);
+    });
+
+    it('presence rolls up connections on every instance, each change emitted once', async () => {
+      const obs = await presenceObserver(b);
+      const erin = await signUp(a);
+      const onA = wsClient(a, erin.token, { lazy: false });
+      await connected(onA);
+      expect(await nextFor(obs.sub, erin.id)).toMatchObject({
+        status: 'ONLINE',
+        connectionCount: 1,
+      });
+
+      const onC = wsClient(c, erin.token, { lazy: false });
+      await connected(onC);
+      const { presence } = await http(b, erin.token).request(MultiPresenceOfDoc, {
+        userIds: [erin.id],
+      });
+      expect(presence).toEqual([{ status: 'ONLINE', connectionCount: 2 }]);
+
+      // AWAY asked over HTTP of a third instance applies to the user, wherever connected.
+      await http(b, erin.token).request(MultiSetPresenceDoc, { status: 'AWAY' });
+      expect((await nextFor(obs.sub, erin.id)).status).toBe('AWAY');
+
+      await onA.dispose();
+      const m1 = await marker(obs.sub, a);
+      expect(eventsFor(obs.sub, erin.id)).toEqual(['ONLINE', 'AWAY']);
+
+      await onC.dispose();
+      expect(await nextFor(obs.sub, erin.id)).toMatchObject({
+        status: 'OFFLINE',
+        connectionCount: 0,
+      });
+      const m2 = await marker(obs.sub, c);
+      expect(eventsFor(obs.sub, erin.id)).toEqual(['ONLINE', 'AWAY', 'OFFLINE']);
+      await Promise.all([m1.dispose(), m2.dispose(), obs.client.dispose()]);
+    });
+
+    it('typing started on one instance and stopped on another reaches a follower on a third', async () => {
+      const alice = await signUp(a);
+      const bob = await signUp(b);
+      const probe = await signUp(a);
+      const roomId = await room(alice, [
+        [bob, b],
+        [probe, a],
+      ]);
+      const bobClient = wsClient(b, bob.token, { lazy: false });
+      await connected(bobClient);
+      const sub = subscribe(bobClient, MultiTypingDoc, { roomId });
+      // No replay either: another member types until bob hears it, then alice's turn.
+      let live = false;
+      const heard = sub.take(1).finally(() => {
+        live = true;
+      });
+      for (let typing = true; !live; typing = !typing)
+        await http(a, probe.token).request(MultiSetTypingDoc, { roomId, typing });
+      await heard;
+      const aliceEvents = collector<boolean>();
+      void (async () => {
+        for (;;) {
+          const [event] = await sub.take(1).catch(() => []);
+          if (!event) return;
+          if (event.typing.user.id === alice.id) aliceEvents.push(event.typing.typing);
+        }
+      })();
+      await http(a, alice.token).request(MultiSetTypingDoc, { roomId, typing: true });
+      await aliceEvents.until(1);
+      await http(c, alice.token).request(MultiSetTypingDoc, { roomId, typing: false });
+      expect(await aliceEvents.until(2)).toEqual([true, false]);
+      await bobClient.dispose();
+    });
+
+    it('connections per user are counted across instances', async () => {
+      const grace = await signUp(a);
+      const clients = [a, b, c].map((server) => wsClient(server, grace.token, { lazy: false }));
+      await Promise.all(clients.map(connected));
+      const extra = wsClient(b, grace.token, { lazy: false });
+      expect(await nextClose(extra)).toBe(4029);
+      await Promise.all([...clients, extra].map((client) => client.dispose()));
+    });
+
+    it("cut from Redis for a while, an instance's subscribers still get every message, once, in order", async () => {
+      const alice = await signUp(a);
+      const bob = await signUp(b);
+      const roomId = await room(alice, [[bob, b]]);
+      const onB = await liveRoom(b, bob, roomId);
+      const onA = await liveRoom(a, alice, roomId);
+      // Alice's stream started before bob joined.
+      expect((await onA.sub.take(1))[0]?.roomMessages.content).toBe(`${bob.name} joined`);
+      const sent: number[] = [];
+      for (let i = 0; i < 5; i += 1) sent.push((await send(a, alice, roomId, `before ${i}`)).seq);
+
+      redisLink.offline();
+      await readyBecomes(b, 503);
+      // Sent on both sides of the cut; the last ones have no later message to reveal a gap.
+      for (let i = 0; i < 5; i += 1) {
+        sent.push((await send(a, alice, roomId, `during, on a ${i}`)).seq);
+        sent.push((await send(b, bob, roomId, `during, on b ${i}`)).seq);
+      }
+      redisLink.online();
+      await readyBecomes(b, 200);
+
+      const [gotOnB, gotOnA] = await Promise.all([
+        onB.sub.take(sent.length),
+        onA.sub.take(sent.length),
+      ]);
+      expect(gotOnB.map((r) => r.roomMessages.seq)).toEqual(sent);
+      expect(gotOnA.map((r) => r.roomMessages.seq)).toEqual(sent);
+      // Nothing more comes first: each was delivered once.
+      await send(a, alice, roomId, 'after');
+      const [[lastOnB], [lastOnA]] = await Promise.all([onB.sub.take(1), onA.sub.take(1)]);
+      expect(lastOnB?.roomMessages.content).toBe('after');
+      expect(lastOnA?.roomMessages.content).toBe('after');
+      await Promise.all([onB.client.dispose(), onA.client.dispose()]);
+    });
+
+    // Last: C stays dead.
+    it('kill -9 of one instance: the others serve, its users go OFFLINE within PRESENCE_TTL, its clients resume elsewhere', async () => {
+      const alice = await signUp(a);
+      const heidi = await signUp(c);
+      const judy = await signUp(c);
+      const roomId = await room(alice, [[heidi, c]]);
+      const obs = await presenceObserver(a);
+
+      // Judy is connected to C only, and does not come back.
+      const judyClient = wsClient(c, judy.token, { lazy: false });
+      await connected(judyClient);
+      expect((await nextFor(obs.sub, judy.id)).status).toBe('ONLINE');
+
+      // Heidi's resumable client is on C, and moves to B once C is gone.
+      let target: TestServer = c;
+      const heidiClient = createResumableClient({
+        url: () => target.wsUrl,
+        token: heidi.token,
+        webSocketImpl: WebSocket,
+        retryDelay: () => 100,
+      });
+      const got = collector<ChatMessage>();
+      heidiClient.room(roomId, { next: (message) => got.push(message) });
+      expect((await got.until(1))[0]?.content).toBe(`${heidi.name} joined`);
+      for (let i = 0; i < 5; i += 1) await send(a, alice, roomId, `before ${i}`);
+      await got.until(6);
+
+      const killedAt = Date.now();
+      await c.kill();
+      target = b;
+      // The survivors keep serving.
+      for (let i = 0; i < 5; i += 1) await send(i % 2 ? a : b, alice, roomId, `after ${i}`);
+
+      const offline = await nextFor(obs.sub, judy.id);
+      const detectedAfterMs = Date.now() - killedAt;
+      expect(offline).toMatchObject({ status: 'OFFLINE', connectionCount: 0 });
+      expect(detectedAfterMs).toBeLessThan(PRESENCE_TTL_S * 1000 + SCHEDULING_SLACK_MS);
+      // lastSeenAt: the last time C said judy was there, not the time it was noticed.
+      expect(Date.parse(offline.lastSeenAt ?? '')).toBeLessThanOrEqual(killedAt + 100);
+      const m = await marker(obs.sub, b);
+      expect(eventsFor(obs.sub, judy.id)).toEqual(['ONLINE', 'OFFLINE']);
+
+      const all = await got.until(11);
+      expect(all.map((message) => message.content)).toEqual([
+        `${heidi.name} joined`,
+        ...Array.from({ length: 5 }, (_, i) => `before ${i}`),
+        ...Array.from({ length: 5 }, (_, i) => `after ${i}`),
+      ]);
+      expectConsecutive(
+        all.map((message) => message.seq),
+        all[0]?.seq ?? 0,
+      );
+      await Promise.all([heidiClient.dispose(), m.dispose(), obs.client.dispose()]);
+      await judyClient.dispose();
+    });
+  },
+);
