@@ -14,7 +14,7 @@ import type { Events } from './pubsub/events.js';
 import { MemoryPubSub } from './pubsub/memory.js';
 import type { PubSub } from './pubsub/pubsub.js';
 import { RedisPubSub } from './pubsub/redis.js';
-import { connectRedis } from './redis/connection.js';
+import { connectRedis, redisReady } from './redis/connection.js';
 import { AuthService } from './services/auth.js';
 import { DeliveryPositions } from './services/delivery-positions.js';
 import { messageFeatures } from './services/features.js';
@@ -56,6 +56,8 @@ export interface App {
 const POSITION_FLUSH_MS = 1_000;
 const PRESENCE_HEARTBEAT_MS = 15_000;
 const RETENTION_INTERVAL_MS = 3_600_000;
+/** How long a start waits for REDIS_URL to answer before it gives up. */
+const REDIS_START_MS = 10_000;
 /** SEMANTICS.md "slow reader": a graphql-ws connection holding more unsent live output is closed with 4413. */
 const MAX_UNSENT_LIVE_BYTES = 4 * 1024 * 1024;
 /**
@@ -72,7 +74,7 @@ export async function startApp(config: Config): Promise<App> {
     dbTimingPlugin(metrics.dbQueries),
   );
   await migrateToLatest(db);
-  const live = liveBackends(config);
+  const live = await liveBackends(config);
   // What /ready checks; each optional backend (Redis) adds its own.
   const readinessChecks: ReadinessCheck[] = [databaseCheck(db), ...live.checks];
   const { pubsub } = live;
@@ -196,7 +198,7 @@ interface LiveBackends {
  * What instances must share to behave as one: in this process by default; with REDIS_URL,
  * in Redis (one connection for commands and publishes, one for subscriptions).
  */
-function liveBackends(config: Config): LiveBackends {
+async function liveBackends(config: Config): Promise<LiveBackends> {
   if (config.redisUrl === undefined) {
     return {
       pubsub: new MemoryPubSub<Events>(),
@@ -209,6 +211,13 @@ function liveBackends(config: Config): LiveBackends {
   const settings = { url: config.redisUrl, prefix: config.redisPrefix };
   const commands = connectRedis(settings, 'commands');
   const subscriber = connectRedis(settings, 'subscriber');
+  try {
+    await Promise.all([commands, subscriber].map((redis) => redisReady(redis, REDIS_START_MS)));
+  } catch (error) {
+    commands.disconnect();
+    subscriber.disconnect();
+    throw error;
+  }
   const pubsub = new RedisPubSub<Events>(commands, subscriber, {
     prefix: config.redisPrefix,
     // Entries are in storage: a reader that may have missed some reads them from there.

@@ -23,3 +23,19 @@ export function connectRedis(settings: RedisSettings, role: string): Redis {
   redis.on('error', () => undefined);
   return redis;
 }
+
+/** Resolves once the connection is up; a Redis that stays unreachable stops the start. */
+export async function redisReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', ready);
+      reject(new Error(`Redis unreachable for ${timeoutMs} ms`));
+    }, timeoutMs);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', ready);
+  });
+}
