@@ -9,6 +9,7 @@ import { graphql } from './gql/index.js';
 import { describeWithRedis, redisPrefix, redisUrl } from './helpers/backends.js';
 import {
   ChatCreateRoomDoc,
+  ChatInviteDoc,
   ChatJoinRoomDoc,
   ChatSendDirectDoc,
   ChatSendRoomDoc,
@@ -95,6 +96,14 @@ const MultiTypingDoc = graphql(`
 const MultiSetTypingDoc = graphql(`
   mutation MultiSetTyping($roomId: ID!, $typing: Boolean!) {
     setTyping(roomId: $roomId, typing: $typing)
+  }
+`);
+
+const MultiRemoveDoc = graphql(`
+  mutation MultiRemove($roomId: ID!, $userId: ID!) {
+    removeFromRoom(roomId: $roomId, userId: $userId) {
+      id
+    }
   }
 `);
 
@@ -403,6 +412,32 @@ describeWithRedis(
       expect(lastOnB?.roomMessages.content).toBe('after');
       expect(lastOnA?.roomMessages.content).toBe('after');
       await Promise.all([bobListens.client.dispose(), aliceListens.client.dispose()]);
+    });
+
+    it('a member removed from a private room while her instance was cut from Redis hears nothing more', async () => {
+      const alice = await signUp(a);
+      const carol = await signUp(b);
+      const { createRoom } = await alice.http.request(ChatCreateRoomDoc, {
+        name: uniqueName('private'),
+        isPrivate: true,
+      });
+      const roomId = createRoom.id;
+      await alice.http.request(ChatInviteDoc, { roomId, userId: carol.id });
+      const carolListens = await liveRoom(b, carol, roomId);
+
+      redisLink.offline();
+      await readyBecomes(b, 503);
+      // Both the removal and what follows it are lost on the way to B.
+      await alice.http.request(MultiRemoveDoc, { roomId, userId: carol.id });
+      await send(a, alice, roomId, 'not for carol');
+      redisLink.online();
+      await readyBecomes(b, 200);
+
+      await carolListens.sub.ended;
+      expect(carolListens.sub.received.map((r) => r.roomMessages.content)).toEqual([
+        `${carol.name} joined`,
+      ]);
+      await carolListens.client.dispose();
     });
 
     // Last: C stays dead.

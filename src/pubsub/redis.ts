@@ -40,14 +40,17 @@ export class RedisPubSub<Events extends Record<string, unknown>> implements PubS
   readonly #channels = new Map<string, Channel>();
   /** Channels a publish failed on: their remote listeners are told to resync once Redis is back. */
   readonly #unsent = new Set<string>();
-  #subscriberWasReady = false;
-  #publisherWasReady = false;
+  /** Set once up: each later 'ready' is a reconnect. The start may have seen the first. */
+  #subscriberWasReady: boolean;
+  #publisherWasReady: boolean;
 
   constructor(
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
     private readonly options: RedisPubSubOptions<Events>,
   ) {
+    this.#subscriberWasReady = subscriber.status === 'ready';
+    this.#publisherWasReady = publisher.status === 'ready';
     subscriber.on('message', (channel: string, message: string) => this.#receive(channel, message));
     subscriber.on('ready', () => {
       if (this.#subscriberWasReady) this.#resubscribe();

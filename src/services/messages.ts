@@ -215,6 +215,12 @@ export class MessageService {
       member,
       room.is_private ? viewer.id : undefined,
       budget,
+      // Deleted, or (private) left: the read ends as its lost event would have ended it.
+      () =>
+        this.rooms.visibleRoom(viewer, roomId).then(
+          () => true,
+          () => false,
+        ),
     );
   }
 
@@ -241,6 +247,7 @@ export class MessageService {
     tracked: boolean,
     endsWhenRemoved: number | undefined,
     budget: LiveBudget | undefined,
+    stillReadable?: () => Promise<boolean>,
   ): Promise<AsyncIterableIterator<StreamEntry>> {
     let afterSeq: number;
     if (after) {
@@ -255,6 +262,7 @@ export class MessageService {
       afterSeq,
       endsWhenRemoved,
       budget,
+      stillReadable,
       onDelivered: tracked ? (seq) => this.positions.record(viewer.id, streamId, seq) : undefined,
     });
   }
