@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ChatMessage, createResumableClient } from '../src/client/index.js';
-import type { MultiPresenceSubscription } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { describeWithRedis, redisPrefix, redisUrl } from './helpers/backends.js';
 import {
@@ -18,7 +17,6 @@ import {
   connected,
   http,
   nextClose,
-  type Subscription,
   signUp,
   subscribe,
   type TestUser,
@@ -26,6 +24,14 @@ import {
   wsClient,
 } from './helpers/clients.js';
 import { collector } from './helpers/collector.js';
+import {
+  eventsFor,
+  nextFor,
+  PresenceSetDoc,
+  type PresenceWatch,
+  presenceMarker,
+  presenceObserver,
+} from './helpers/presence.js';
 import { startProcess, type TestProcess } from './helpers/process.js';
 import { type NetworkProxy, startProxy } from './helpers/proxy.js';
 import type { TestServer } from './helpers/server.js';
@@ -52,32 +58,11 @@ const MultiDirectMessagesDoc = graphql(`
   }
 `);
 
-const MultiPresenceDoc = graphql(`
-  subscription MultiPresence {
-    presenceChanged {
-      user {
-        id
-      }
-      status
-      lastSeenAt
-      connectionCount
-    }
-  }
-`);
-
 const MultiPresenceOfDoc = graphql(`
   query MultiPresenceOf($userIds: [ID!]!) {
     presence(userIds: $userIds) {
       status
       connectionCount
-    }
-  }
-`);
-
-const MultiSetPresenceDoc = graphql(`
-  mutation MultiSetPresence($status: PresenceStatus!) {
-    setPresence(status: $status) {
-      status
     }
   }
 `);
@@ -108,11 +93,13 @@ const MultiRemoveDoc = graphql(`
 `);
 
 const PRESENCE_TTL_S = 2;
+
+function statusesOf(sub: PresenceWatch, userId: string): string[] {
+  return eventsFor(sub, userId).map((p) => p.status);
+}
 const MAX_CONNECTIONS = 3;
 /** Timers of a loaded machine run late: how much later than PRESENCE_TTL OFFLINE may come. */
 const SCHEDULING_SLACK_MS = 1_500;
-
-type Presence = MultiPresenceSubscription['presenceChanged'];
 
 // Three `npm start` processes on one database (the SQLite file in `dir`, or DATABASE_URL's
 // PostgreSQL when it is set) and one Redis; B reaches Redis through a proxy that can cut it.
@@ -190,49 +177,6 @@ describeWithRedis(
       while ((await readiness(server)) !== status) {
         /* poll */
       }
-    }
-
-    /** A presence observer on `server`, returned once its subscription is live. */
-    async function presenceObserver(server: TestServer) {
-      const user = await signUp(server);
-      const client = wsClient(server, user.token, { lazy: false });
-      await connected(client);
-      const sub = subscribe(client, MultiPresenceDoc, {});
-      let live = false;
-      const seen = nextFor(sub, user.id).finally(() => {
-        live = true;
-      });
-      // Presence has no replay: flip the observer's own status until one flip comes through.
-      for (let away = true; !live; away = !away)
-        await user.http.request(MultiSetPresenceDoc, { status: away ? 'AWAY' : 'ONLINE' });
-      await seen;
-      return { user, client, sub };
-    }
-
-    async function nextFor(
-      sub: Subscription<MultiPresenceSubscription>,
-      userId: string,
-    ): Promise<Presence> {
-      for (;;) {
-        const [event] = await sub.take(1);
-        if (event?.presenceChanged.user.id === userId) return event.presenceChanged;
-      }
-    }
-
-    function eventsFor(sub: Subscription<MultiPresenceSubscription>, userId: string): string[] {
-      return sub.received
-        .map((e) => e.presenceChanged)
-        .filter((p) => p.user.id === userId)
-        .map((p) => p.status);
-    }
-
-    /** A fresh user going ONLINE on `server`; once seen, every earlier change has been too. */
-    async function marker(sub: Subscription<MultiPresenceSubscription>, server: TestServer) {
-      const user = await signUp(server);
-      const client = wsClient(server, user.token, { lazy: false });
-      await connected(client);
-      expect((await nextFor(sub, user.id)).status).toBe('ONLINE');
-      return client;
     }
 
     it('sends through two instances at once get consecutive seqs, each once', async () => {
@@ -315,20 +259,20 @@ describeWithRedis(
       expect(presence).toEqual([{ status: 'ONLINE', connectionCount: 2 }]);
 
       // AWAY asked over HTTP of a third instance applies to the user, wherever connected.
-      await http(b, erin.token).request(MultiSetPresenceDoc, { status: 'AWAY' });
+      await http(b, erin.token).request(PresenceSetDoc, { status: 'AWAY' });
       expect((await nextFor(obs.sub, erin.id)).status).toBe('AWAY');
 
       await onA.dispose();
-      const m1 = await marker(obs.sub, a);
-      expect(eventsFor(obs.sub, erin.id)).toEqual(['ONLINE', 'AWAY']);
+      const m1 = await presenceMarker(obs.sub, a);
+      expect(statusesOf(obs.sub, erin.id)).toEqual(['ONLINE', 'AWAY']);
 
       await onC.dispose();
       expect(await nextFor(obs.sub, erin.id)).toMatchObject({
         status: 'OFFLINE',
         connectionCount: 0,
       });
-      const m2 = await marker(obs.sub, c);
-      expect(eventsFor(obs.sub, erin.id)).toEqual(['ONLINE', 'AWAY', 'OFFLINE']);
+      const m2 = await presenceMarker(obs.sub, c);
+      expect(statusesOf(obs.sub, erin.id)).toEqual(['ONLINE', 'AWAY', 'OFFLINE']);
       await Promise.all([m1.dispose(), m2.dispose(), obs.client.dispose()]);
     });
 
@@ -479,8 +423,8 @@ describeWithRedis(
       expect(detectedAfterMs).toBeLessThan(PRESENCE_TTL_S * 1000 + SCHEDULING_SLACK_MS);
       // lastSeenAt: the last time C said judy was there, not the time it was noticed.
       expect(Date.parse(offline.lastSeenAt ?? '')).toBeLessThanOrEqual(killedAt + 100);
-      const m = await marker(obs.sub, b);
-      expect(eventsFor(obs.sub, judy.id)).toEqual(['ONLINE', 'OFFLINE']);
+      const m = await presenceMarker(obs.sub, b);
+      expect(statusesOf(obs.sub, judy.id)).toEqual(['ONLINE', 'OFFLINE']);
 
       const all = await got.until(11);
       expect(all.map((message) => message.content)).toEqual([
