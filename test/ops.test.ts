@@ -5,6 +5,7 @@ import { describeWithRedis, redisPrefix, redisUrl } from './helpers/backends.js'
 import {
   connected,
   expectCode,
+  nextClose,
   signUp,
   subscribe,
   type TestUser,
@@ -184,7 +185,7 @@ describe('readiness checks', () => {
 });
 
 describeWithRedis('readiness with Redis', () => {
-  it('/ready fails while Redis is unreachable and recovers with it; /health does not depend on it', async () => {
+  it('/ready fails while Redis is unreachable and recovers with it; /health does not depend on it; new sockets are told to come back later', async () => {
     const link = await startProxy(() => redisUrl ?? '');
     const server = await startTestServer({
       REDIS_URL: `redis://127.0.0.1:${new URL(link.httpUrl).port}`,
@@ -207,6 +208,9 @@ describeWithRedis('readiness with Redis', () => {
         checks: { database: 'ok', redis: 'failing' },
       });
       expect((await probe('/health')).status).toBe(200);
+      // Presence cannot register a connection: 1013, and the client may retry.
+      const user = await signUp(server);
+      expect(await nextClose(wsClient(server, user.token, { lazy: false }))).toBe(1013);
       link.online();
       while ((await probe('/ready')).status !== 200) {
         /* poll until the client has reconnected */

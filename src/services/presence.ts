@@ -71,7 +71,7 @@ export class PresenceService {
     this.#heartbeat.unref();
     const { tickMs } = this.registry;
     if (tickMs !== undefined) {
-      this.#ticker = setInterval(() => this.#write(() => this.#tick()), tickMs);
+      this.#ticker = setInterval(() => void this.#tick().catch(() => undefined), tickMs);
       this.#ticker.unref();
     }
   }
@@ -188,18 +188,25 @@ export class PresenceService {
     this.pubsub.publish('presence', '*', { presence: next, connectionCount });
   }
 
-  /** Keeps this instance's connections alive and sets OFFLINE those of dead instances. */
+  /**
+   * Keeps this instance's connections alive and sets OFFLINE those of dead instances. The
+   * refresh does not wait behind queued presence writes (its entries must not expire
+   * meanwhile); what it found is applied in their order.
+   */
   async #tick(): Promise<void> {
     const { revived, expired } = await this.registry.tick();
+    if (revived.length === 0 && expired.length === 0) return;
     const counts = await this.registry.connectionCounts(revived);
-    for (const userId of revived)
-      await this.#apply(userId, { status: 'ONLINE', connectionCount: counts.get(userId) ?? 0 });
-    for (const { userId, lastSeenMs } of expired)
-      await this.#apply(
-        userId,
-        { status: 'OFFLINE', connectionCount: 0 },
-        new Date(lastSeenMs).toISOString(),
-      );
+    await this.#decide(async () => {
+      for (const userId of revived)
+        await this.#apply(userId, { status: 'ONLINE', connectionCount: counts.get(userId) ?? 0 });
+      for (const { userId, lastSeenMs } of expired)
+        await this.#apply(
+          userId,
+          { status: 'OFFLINE', connectionCount: 0 },
+          new Date(lastSeenMs).toISOString(),
+        );
+    });
   }
 
   /** Decisions and their writes run one after another, so they apply and emit in order. */

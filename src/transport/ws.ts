@@ -23,6 +23,8 @@ export interface WsLimits {
 }
 
 export const TOO_MANY_CONNECTIONS = 4029;
+/** RFC 6455's "try again later": a dependency the connection needs is unavailable. */
+export const TRY_AGAIN_LATER = 1013;
 /**
  * A reader too slow for its live output. ws's close() keeps the socket for its
  * closeTimeout (30 s) so the close frame can be read behind the data before it is
@@ -74,7 +76,15 @@ export function attachWebSocket(
         );
         if (!viewer) return false;
         const id = randomUUID();
-        if (!(await services.presence.connected(viewer.id, id, limits.maxConnectionsPerUser))) {
+        const admitted = await services.presence
+          .connected(viewer.id, id, limits.maxConnectionsPerUser)
+          .catch(() => undefined);
+        if (admitted === undefined) {
+          // Presence is shared through Redis and Redis is away: the client retries later.
+          ctx.extra.socket.close(TRY_AGAIN_LATER, 'try again later');
+          return false;
+        }
+        if (!admitted) {
           // Closing first makes this code win over the 4403 that `false` would send.
           ctx.extra.socket.close(TOO_MANY_CONNECTIONS, 'too many connections');
           return false;
