@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { LUA_NOW, LuaScript } from '../redis/script.js';
+import type { PresenceStatus } from '../storage/repositories/presence.js';
 import type { ExpiredUser, PresenceRegistry, PresenceTransition } from './presence-registry.js';
 
 // Per user: a sorted set of their connections scored by expiry (each connection is an entry
@@ -76,6 +79,23 @@ local counts = {}
 for i, key in ipairs(KEYS) do counts[i] = redis.call('ZCOUNT', key, '(' .. now, '+inf') end
 return counts`);
 
+/** KEYS conns, status. The status now (OFFLINE without a live entry) and the live entries. */
+const CURRENT = new LuaScript(`${LUA_NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local count = redis.call('ZCARD', KEYS[1])
+if count == 0 then return {'OFFLINE', 0} end
+return {redis.call('GET', KEYS[2]) or 'ONLINE', count}`);
+
+/** KEYS lock; ARGV token. Releases the lock only if it is still ours. */
+const UNLOCK = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`);
+
+/** A holder that died keeps a user's lock this long at most. */
+const LOCK_MS = 5_000;
+const LOCK_RETRY_MS = 10;
+
 /**
  * Presence shared by every instance through Redis. An entry lives 3/4 of PRESENCE_TTL and
  * is refreshed every 1/4, and every instance sweeps every 1/4: a dead instance's users are
@@ -146,6 +166,31 @@ export class RedisPresenceRegistry implements PresenceRegistry {
     const keys = userIds.map((id) => this.#keys(id)[0]);
     const counts = (await COUNT.run(this.redis, keys, [])) as number[];
     return new Map(userIds.map((id, index) => [id, counts[index] ?? 0]));
+  }
+
+  async current(userId: number): Promise<{ status: PresenceStatus; connectionCount: number }> {
+    const [conns, status] = this.#keys(userId);
+    const [current, count] = (await CURRENT.run(this.redis, [conns, status], [])) as [
+      PresenceStatus,
+      number,
+    ];
+    return { status: current, connectionCount: count };
+  }
+
+  async exclusive<T>(userId: number, work: () => Promise<T>): Promise<T> {
+    const key = `${this.prefix}presence:lock:${userId}`;
+    const token = randomUUID();
+    const giveUpAt = Date.now() + LOCK_MS;
+    // Past LOCK_MS the holder's lock has expired anyway.
+    while ((await this.redis.set(key, token, 'PX', LOCK_MS, 'NX')) === null) {
+      if (Date.now() > giveUpAt) break;
+      await delay(LOCK_RETRY_MS);
+    }
+    try {
+      return await work();
+    } finally {
+      await UNLOCK.run(this.redis, [key], [token]).catch(() => undefined);
+    }
   }
 
   localConnections(): Array<[number, string]> {

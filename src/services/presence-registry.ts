@@ -32,6 +32,10 @@ export interface PresenceRegistry {
   /** Undefined when the user has no connection: there is nothing to set. */
   setStatus(userId: number, status: 'ONLINE' | 'AWAY'): Promise<PresenceTransition | undefined>;
   connectionCounts(userIds: readonly number[]): Promise<Map<number, number>>;
+  /** The user's status now (OFFLINE without a live connection) and their connections. */
+  current(userId: number): Promise<{ status: PresenceStatus; connectionCount: number }>;
+  /** Runs `work` while no other instance runs work for this user. */
+  exclusive<T>(userId: number, work: () => Promise<T>): Promise<T>;
   /** This instance's connections: [userId, connectionId]. */
   localConnections(): Array<[number, string]>;
   /**
@@ -90,6 +94,18 @@ export class MemoryPresenceRegistry implements PresenceRegistry {
 
   async connectionCounts(userIds: readonly number[]): Promise<Map<number, number>> {
     return new Map(userIds.map((id) => [id, this.#users.get(id)?.connections.size ?? 0]));
+  }
+
+  async current(userId: number): Promise<{ status: PresenceStatus; connectionCount: number }> {
+    const user = this.#users.get(userId);
+    return user
+      ? { status: user.status, connectionCount: user.connections.size }
+      : { status: 'OFFLINE', connectionCount: 0 };
+  }
+
+  /** One process: its presence writes already run one after another. */
+  exclusive<T>(_userId: number, work: () => Promise<T>): Promise<T> {
+    return work();
   }
 
   localConnections(): Array<[number, string]> {

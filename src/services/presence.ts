@@ -174,18 +174,27 @@ export class PresenceService {
     });
   }
 
-  /** Stores a decided change and emits it (to every instance). */
+  /**
+   * Stores a decided change and emits it (to every instance). With several instances two
+   * changes of one user may be decided on two of them at once: under the user's lock, what
+   * is stored is the registry's state now, so the last write is the latest state, and a
+   * change is emitted only by the write that makes it.
+   */
   async #apply(
     userId: number,
-    { status, connectionCount }: PresenceTransition,
-    at: string = now(),
+    { status: decided }: PresenceTransition,
+    offlineAt: string = now(),
   ): Promise<void> {
-    if (status === undefined) return;
-    const [current] = await findPresence(this.db, [userId]);
-    if (!current || current.status === status) return;
-    const next: PresenceRow = { user_id: userId, status, last_seen_at: at };
-    await savePresence(this.db, next);
-    this.pubsub.publish('presence', '*', { presence: next, connectionCount });
+    if (decided === undefined) return;
+    await this.registry.exclusive(userId, async () => {
+      const { status, connectionCount } = await this.registry.current(userId);
+      const [stored] = await findPresence(this.db, [userId]);
+      if (!stored || stored.status === status) return;
+      const at = status === 'OFFLINE' && decided === 'OFFLINE' ? offlineAt : now();
+      const next: PresenceRow = { user_id: userId, status, last_seen_at: at };
+      await savePresence(this.db, next);
+      this.pubsub.publish('presence', '*', { presence: next, connectionCount });
+    });
   }
 
   /**
