@@ -10,6 +10,12 @@ import type { ExpiredUser, PresenceRegistry, PresenceTransition } from './presen
 // them, every user with a status, scored by their latest expiry, for the sweep.
 // Each script decides one change atomically, so among instances exactly one reports it.
 
+/**
+ * Statuses and the user index outlive their entries this many times over: every sweep sees
+ * them first, and if every instance is gone they still go (a start resets the stored rest).
+ */
+const FORGET_AFTER = 10;
+
 /** KEYS conns, status, users; ARGV connectionId, lifetimeMs, max, userId. */
 const CONNECT = new LuaScript(`${LUA_NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -19,10 +25,11 @@ local expires = now + tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], expires, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[3], 'GT', expires, ARGV[4])
+redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[2]) * ${FORGET_AFTER})
 count = count + 1
 if count == 1 then
   local previous = redis.call('GET', KEYS[2])
-  redis.call('SET', KEYS[2], 'ONLINE')
+  redis.call('SET', KEYS[2], 'ONLINE', 'PX', tonumber(ARGV[2]) * ${FORGET_AFTER})
   if previous ~= 'ONLINE' then return {1, count} end
 end
 return {0, count}`);
@@ -43,7 +50,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local count = redis.call('ZCARD', KEYS[1])
 if count == 0 then return {-1, 0} end
 if redis.call('GET', KEYS[2]) == ARGV[1] then return {0, count} end
-redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')
 return {1, count}`);
 
 /** KEYS conns, status, users; ARGV lifetimeMs, userId, connectionIds... Returns 1 if revived. */
@@ -52,7 +59,10 @@ local expires = now + tonumber(ARGV[1])
 for i = 3, #ARGV do redis.call('ZADD', KEYS[1], expires, ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[3], 'GT', expires, ARGV[2])
-if redis.call('SET', KEYS[2], 'ONLINE', 'NX') then return 1 end
+local forget = tonumber(ARGV[1]) * ${FORGET_AFTER}
+redis.call('PEXPIRE', KEYS[3], forget)
+if redis.call('SET', KEYS[2], 'ONLINE', 'NX', 'PX', forget) then return 1 end
+redis.call('PEXPIRE', KEYS[2], forget)
 return 0`);
 
 /** KEYS users; ARGV prefix. Returns userId, latest expiry, ... of users with no live entry. */
