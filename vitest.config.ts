@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { postgresUrl, SQLITE_ONLY } from './test/setup/projects.js';
 
 const require = createRequire(import.meta.url);
 
@@ -10,7 +11,24 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Each file starts its own servers on port 0 with its own SQLite file.
+    // Each file starts its own servers on port 0 with its own SQLite file or PostgreSQL schema.
     pool: 'forks',
+    // The same suite on each storage (test/helpers/storage.ts reads SWITCHBOARD_TEST_DB).
+    projects: [
+      { extends: true, test: { name: 'sqlite' } },
+      ...(postgresUrl(process.env)
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                env: { SWITCHBOARD_TEST_DB: 'postgres' },
+                exclude: SQLITE_ONLY,
+                globalSetup: ['test/setup/postgres.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

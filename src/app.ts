@@ -35,7 +35,7 @@ import { MemoryTypingTracker } from './services/typing-memory.js';
 import { ReplicatedTypingTracker } from './services/typing-replicated.js';
 import type { TypingTracker } from './services/typing-tracker.js';
 import { UserDirectory } from './services/users.js';
-import { openSqlite } from './storage/db.js';
+import { openDatabase } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { developmentSecret } from './storage/secret.js';
 import { serveDemoPage } from './transport/demo-page.js';
@@ -70,9 +70,7 @@ const LIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 export async function startApp(config: Config): Promise<App> {
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
-  const db = openSqlite(config.sqlitePath, config.sqliteSynchronous).withPlugin(
-    dbTimingPlugin(metrics.dbQueries),
-  );
+  const db = openDatabase(config).withPlugin(dbTimingPlugin(metrics.dbQueries));
   await migrateToLatest(db);
   const live = await liveBackends(config);
   // What /ready checks; each optional backend (Redis) adds its own.

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { http } from './helpers/clients.js';
 import { startTestServer } from './helpers/server.js';
+import { createTestStorage, type TestStorage } from './helpers/storage.js';
 
 const run = promisify(execFile);
 
@@ -40,18 +41,18 @@ const SECRET = 'cli-test-secret-long-enough';
 // Each step starts a process (npm, tsx): seconds apiece on a busy machine.
 describe('command line', { timeout: 120_000 }, () => {
   let dir: string;
+  let storage: TestStorage;
   let env: NodeJS.ProcessEnv;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
-    env = {
-      ...process.env,
-      SQLITE_PATH: join(dir, 'data.sqlite'),
-      JWT_SECRET: SECRET,
-      LOG_LEVEL: 'silent',
-    };
+    storage = await createTestStorage(dir);
+    env = { ...process.env, ...storage.env, JWT_SECRET: SECRET, LOG_LEVEL: 'silent' };
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await storage.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const npm = (...args: string[]) => run('npm', ['run', '-s', ...args], { env });
 
@@ -79,10 +80,8 @@ describe('command line', { timeout: 120_000 }, () => {
     const token = stdout.trim();
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
 
-    const server = await startTestServer({
-      SQLITE_PATH: env.SQLITE_PATH ?? '',
-      JWT_SECRET: SECRET,
-    });
+    // On the storage the commands wrote.
+    const server = await startTestServer({ ...storage.env, JWT_SECRET: SECRET });
     try {
       const me = await http(server, token).request(CliMeDoc);
       expect(me.me.name).toBe('cli2');
@@ -128,11 +127,12 @@ describe('npm start', { timeout: 120_000 }, () => {
 
   it('logs JSON lines, each request with its id', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-log-'));
+    const storage = await createTestStorage(dir);
     child = spawn(join('node_modules', '.bin', 'tsx'), ['src/main.ts'], {
       env: {
         ...process.env,
+        ...storage.env,
         PORT: '0',
-        SQLITE_PATH: join(dir, 'data.sqlite'),
         JWT_SECRET: SECRET,
         LOG_LEVEL: 'info',
       },
@@ -165,6 +165,7 @@ describe('npm start', { timeout: 120_000 }, () => {
       child = undefined;
     } finally {
       lines.close();
+      await storage.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ClientError } from 'graphql-request';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../src/storage/db.js';
 import type { CrashHistoryQuery } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { signUp, type TestUser } from './helpers/clients.js';
@@ -117,6 +118,7 @@ describe('crash durability (Jepsen-style set test)', () => {
         },
         sqlitePath,
         restart: () => Promise.reject(new Error('not supported')),
+        openDb: () => openSqlite(sqlitePath),
         close: () => current.kill(),
       };
 

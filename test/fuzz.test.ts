@@ -104,6 +104,8 @@ const ALLOWED_CLOSE_CODES = new Set([
 const LEAK_MARKERS = [
   / {4}at /,
   /SQLITE/,
+  // PostgreSQL's own wording.
+  /violates \w+ constraint|syntax error at or near|relation "\w+" does not exist/,
   // SQL, not graphql-js's "must select only one top level field".
   /\bselect\s+[\w`*.,\s]+?\s+from\s/i,
   /\binsert\s+into\b/i,

@@ -35,6 +35,7 @@ import {
 import { startProcess, type TestProcess } from './helpers/process.js';
 import { type NetworkProxy, startProxy } from './helpers/proxy.js';
 import type { TestServer } from './helpers/server.js';
+import { createTestStorage, type TestStorage, testDialect } from './helpers/storage.js';
 
 const MultiRoomMessagesDoc = graphql(`
   subscription MultiRoomMessages($roomId: ID!, $after: String) {
@@ -102,11 +103,13 @@ const MAX_CONNECTIONS = 3;
 const SCHEDULING_SLACK_MS = 1_500;
 
 // Three `npm start` processes on one database (the SQLite file in `dir`, or DATABASE_URL's
-// PostgreSQL when it is set) and one Redis; B reaches Redis through a proxy that can cut it.
+// PostgreSQL schema in the postgres project) and one Redis; B reaches Redis through a proxy
+// that can cut it.
 describeWithRedis(
-  `several instances on one ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite file'} and one Redis`,
+  `several instances on one ${testDialect === 'postgres' ? 'PostgreSQL schema' : 'SQLite file'} and one Redis`,
   () => {
     let dir: string;
+    let storage: TestStorage;
     let redisLink: NetworkProxy;
     let a: TestProcess;
     let b: TestProcess;
@@ -114,6 +117,7 @@ describeWithRedis(
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'switchboard-multi-'));
+      storage = await createTestStorage(dir);
       const shared = {
         REDIS_PREFIX: redisPrefix(),
         PRESENCE_TTL: String(PRESENCE_TTL_S),
@@ -127,16 +131,17 @@ describeWithRedis(
       redisLink = await startProxy(() => redisUrl ?? '');
       const { port } = new URL(redisLink.httpUrl);
       // The first one migrates the database; the others find it ready.
-      a = await startProcess(dir, { ...shared, REDIS_URL: redisUrl ?? '' });
+      a = await startProcess(storage, { ...shared, REDIS_URL: redisUrl ?? '' });
       [b, c] = await Promise.all([
-        startProcess(dir, { ...shared, REDIS_URL: `redis://127.0.0.1:${port}` }),
-        startProcess(dir, { ...shared, REDIS_URL: redisUrl ?? '' }),
+        startProcess(storage, { ...shared, REDIS_URL: `redis://127.0.0.1:${port}` }),
+        startProcess(storage, { ...shared, REDIS_URL: redisUrl ?? '' }),
       ]);
     }, 60_000);
 
     afterAll(async () => {
       await Promise.all([a?.kill(), b?.kill(), c?.kill()]);
       await redisLink?.close();
+      await storage?.drop();
       rmSync(dir, { recursive: true, force: true });
     });
 

@@ -1,7 +1,7 @@
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { expectCode, signUp, type TestUser } from './helpers/clients.js';
+import { backdate } from './helpers/rows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const ReadsPrunedCreateDoc = graphql(`
@@ -50,20 +50,6 @@ const ReadsPrunedStateDoc = graphql(`
   }
 `);
 
-/** Makes every message up to `lastId` look `days` old, as if sent back then. */
-function backdate(sqlitePath: string, lastId: string, days: number): void {
-  const sqlite = new SQLite(sqlitePath);
-  try {
-    sqlite.pragma('busy_timeout = 5000');
-    const createdAt = new Date(Date.now() - days * 86_400_000).toISOString();
-    sqlite
-      .prepare('update messages set created_at = ? where id <= ?')
-      .run(createdAt, Number(lastId));
-  } finally {
-    sqlite.close();
-  }
-}
-
 describe('read state under RETENTION_DAYS', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -102,7 +88,7 @@ describe('read state under RETENTION_DAYS', () => {
     expect((await state(middle))?.unreadCount).toBe(3);
 
     // The first three messages (and every "joined") go at the restart's pruning.
-    backdate(server.sqlitePath, third.id, 8);
+    await backdate(server, third.id, 8);
     await server.restart();
     expect(await state(behind)).toEqual({ unreadCount: 2, lastMessage: { content: 'message 5' } });
     expect((await state(middle))?.unreadCount).toBe(2);

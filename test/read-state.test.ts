@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
@@ -333,12 +332,19 @@ describeBackends('read state', (backend) => {
 
     // deleteMessage (issue 7 part A) sets messages.deleted_at; the counts follow that column
     // whichever path writes it, so it is written here directly.
-    const sqlite = new Database(server.sqlitePath);
+    const db = server.openDb();
     try {
-      const remove = sqlite.prepare('UPDATE messages SET deleted_at = ? WHERE id = ?');
-      for (const message of [first, third, bobs]) remove.run(new Date().toISOString(), message.id);
+      await db
+        .updateTable('messages')
+        .set({ deleted_at: new Date().toISOString() })
+        .where(
+          'id',
+          'in',
+          [first, third, bobs].map((message) => Number(message.id)),
+        )
+        .execute();
     } finally {
-      sqlite.close();
+      await db.destroy();
     }
     expect(await roomState(bob, roomId)).toEqual({
       unreadCount: 1,

@@ -1,7 +1,7 @@
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { errorCode, expectCode, signUp, subscribe, wsClient } from './helpers/clients.js';
+import { backdate } from './helpers/rows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const RetentionCreateRoomDoc = graphql(`
@@ -47,23 +47,6 @@ const RetentionLiveDoc = graphql(`
   }
 `);
 
-/** Makes every message up to `lastId` look `days` old, as if sent back then. */
-function backdate(sqlitePath: string, lastId: string, days: number): void {
-  const sqlite = new SQLite(sqlitePath);
-  try {
-    sqlite.pragma('busy_timeout = 5000');
-    const createdAt = new Date(Date.now() - days * 86_400_000).toISOString();
-    sqlite
-      .prepare('update messages set created_at = ? where id <= ?')
-      .run(createdAt, Number(lastId));
-    sqlite
-      .prepare('update stream_entries set created_at = ? where message_id <= ?')
-      .run(createdAt, Number(lastId));
-  } finally {
-    sqlite.close();
-  }
-}
-
 describe('RETENTION_DAYS', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -85,7 +68,7 @@ describe('RETENTION_DAYS', () => {
     // seq 1 is alice's "joined"; it and the first three texts are pruned.
     const [first, , third, fourth] = sent;
     if (!first || !third || !fourth) throw new Error('sends missing');
-    backdate(server.sqlitePath, third.id, 8);
+    await backdate(server, third.id, 8);
     await server.restart();
 
     const { roomHistory } = await alice.http.request(RetentionHistoryDoc, {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClientError } from 'graphql-request';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithRedis, redisPrefix, redisUrl } from './helpers/backends.js';
@@ -8,26 +11,33 @@ import {
   ChatSendRoomDoc,
 } from './helpers/chat.js';
 import { expectCode, http, signUp } from './helpers/clients.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startServerOn, type TestServer } from './helpers/server.js';
+import { createTestStorage, type TestStorage } from './helpers/storage.js';
 
-// Two in-process instances on one SQLite file and one Redis prefix: a user's send budget is
+// Two in-process instances on one database and one Redis prefix: a user's send budget is
 // one bucket in Redis, whichever instance takes the send.
 describeWithRedis('send rate limit across instances (Redis)', () => {
+  let dir: string;
+  let storage: TestStorage;
   let one: TestServer;
   let two: TestServer;
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-limits-'));
+    storage = await createTestStorage(dir);
     const env = {
       REDIS_URL: redisUrl ?? '',
       REDIS_PREFIX: redisPrefix(),
       SEND_BURST: '3',
       SEND_RATE_PER_SECOND: '1',
     };
-    one = await startTestServer(env);
-    two = await startTestServer({ ...env, SQLITE_PATH: one.sqlitePath });
+    one = await startServerOn(storage, env);
+    two = await startServerOn(storage, env);
   });
   afterAll(async () => {
     await two?.close();
     await one?.close();
+    await storage?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('spends one bucket per user across instances, and stores nothing refused', async () => {

@@ -4,10 +4,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { print } from 'graphql';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { connected, http, nextClose, signUp, wsClient } from './helpers/clients.js';
 import { startProcess, type TestProcess } from './helpers/process.js';
+import { createTestStorage, type TestStorage } from './helpers/storage.js';
 
 const InflightCreateRoomDoc = graphql(`
   mutation InflightCreateRoom($name: String!) {
@@ -85,13 +86,18 @@ async function heldPost(
 describe('SIGTERM with a mutation in flight', () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-inflight-'));
   const processes: TestProcess[] = [];
+  let storage: TestStorage;
+  beforeAll(async () => {
+    storage = await createTestStorage(dir);
+  });
   afterAll(async () => {
     await Promise.all(processes.map((server) => server.close()));
+    await storage.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('stops accepting connections, finishes the mutation, keeps it, and exits 0', async () => {
-    const first = await startProcess(dir);
+    const first = await startProcess(storage);
     processes.push(first);
     const alice = await signUp(first);
     const { createRoom } = await alice.http.request(InflightCreateRoomDoc, { name: 'inflight' });
@@ -117,7 +123,7 @@ describe('SIGTERM with a mutation in flight', () => {
     expect(data.sendRoomMessage.seq).toBe(2);
     expect(await exit).toEqual([0, null]);
 
-    const second = await startProcess(dir);
+    const second = await startProcess(storage);
     processes.push(second);
     const history = await http(second, alice.token).request(InflightHistoryDoc, {
       roomId: createRoom.id,

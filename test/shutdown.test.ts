@@ -2,10 +2,11 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { connected, http, nextClose, signUp, subscribe, wsClient } from './helpers/clients.js';
 import { startProcess } from './helpers/process.js';
+import { createTestStorage, type TestStorage } from './helpers/storage.js';
 
 const ShutdownCreateRoomDoc = graphql(`
   mutation ShutdownCreateRoom($name: String!) {
@@ -33,11 +34,18 @@ const ShutdownLiveDoc = graphql(`
 `);
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-shutdown-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let storage: TestStorage;
+beforeAll(async () => {
+  storage = await createTestStorage(dir);
+});
+afterAll(async () => {
+  await storage.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('SIGTERM', () => {
   it('closes graphql-ws with 1001, flushes delivery positions, and exits 0', async () => {
-    const first = await startProcess(dir);
+    const first = await startProcess(storage);
     const alice = await signUp(first);
     const { createRoom } = await alice.http.request(ShutdownCreateRoomDoc, { name: 'bye' });
     const client = wsClient(first, alice.token, { lazy: false });
@@ -58,7 +66,7 @@ describe('SIGTERM', () => {
     await client.dispose();
 
     // The position written on shutdown means nothing already delivered comes again.
-    const second = await startProcess(dir);
+    const second = await startProcess(storage);
     try {
       const again = wsClient(second, alice.token);
       const resumed = subscribe(again, ShutdownLiveDoc, { roomId: createRoom.id });

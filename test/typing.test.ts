@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { graphql } from './gql/index.js';
 import { describeBackends } from './helpers/backends.js';
 import { expectCode, signUp, type TestUser, uniqueName } from './helpers/clients.js';
+import { rowCounts } from './helpers/rows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { type SseSubscription, sseSubscribe } from './helpers/sse.js';
 
@@ -231,12 +231,12 @@ describeBackends('typing', (backend) => {
     const [alice, bob, carol] = await Promise.all([signUp(server), signUp(server), signUp(server)]);
     const roomId = await room(alice, [bob, carol]);
     const bobSees = await follow(bob, { roomId });
-    const before = rowCounts(server.sqlitePath);
+    const before = await rowCounts(server);
 
     await setTyping(alice, { roomId }, true);
     await setTyping(alice, { toUserId: bob.id }, true);
     expect(await nextEvent(bobSees)).toMatchObject({ user: { id: alice.id }, typing: true });
-    expect(rowCounts(server.sqlitePath)).toEqual(before);
+    expect(await rowCounts(server)).toEqual(before);
 
     // A later subscriber gets what happens next, not alice's earlier "true".
     const carolSees = await follow(carol, { roomId });
@@ -295,21 +295,3 @@ describe('typing configuration', () => {
     },
   );
 });
-
-/** Rows in every table of the database: what a write would change. */
-function rowCounts(path: string): Record<string, number> {
-  const sqlite = new Database(path, { readonly: true });
-  try {
-    const tables = sqlite
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all() as Array<{ name: string }>;
-    return Object.fromEntries(
-      tables.map(({ name }) => [
-        name,
-        (sqlite.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
-      ]),
-    );
-  } finally {
-    sqlite.close();
-  }
-}

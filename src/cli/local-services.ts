@@ -7,7 +7,7 @@ import { MessageService } from '../services/messages.js';
 import { RateLimiter } from '../services/rate-limiter.js';
 import { RoomService } from '../services/rooms.js';
 import { TokenService } from '../services/tokens.js';
-import { type Db, openSqlite } from '../storage/db.js';
+import { type Db, openDatabase } from '../storage/db.js';
 import { migrateToLatest } from '../storage/migrate.js';
 import { developmentSecret } from '../storage/secret.js';
 
@@ -30,7 +30,7 @@ export async function openLocalServices(config: Config): Promise<LocalServices> 
     config.jwtSecret ?? developmentSecret(config.sqlitePath),
     config.tokenTtlSeconds,
   );
-  const db = openSqlite(config.sqlitePath, config.sqliteSynchronous);
+  const db = openDatabase(config);
   await migrateToLatest(db);
   const pubsub = new MemoryPubSub<Events>();
   const positions = new DeliveryPositions(db, 1_000);

@@ -1,9 +1,9 @@
 import { loadConfig } from '../config.js';
-import { openSqlite } from '../storage/db.js';
+import { openDatabase } from '../storage/db.js';
 import { migrateToLatest } from '../storage/migrate.js';
 
 const config = loadConfig();
-const db = openSqlite(config.sqlitePath, config.sqliteSynchronous);
+const db = openDatabase(config);
 try {
   const { results } = await migrateToLatest(db);
   for (const result of results ?? []) console.log(`${result.status}: ${result.migrationName}`);

@@ -7,23 +7,19 @@ import {
   findReaction,
   firstChangeOf,
   insertReaction,
+  lockMessage,
   markDeleted,
   placesOfMessage,
   setContent,
 } from '../storage/repositories/message-changes.js';
 import { insertMessage } from '../storage/repositories/messages.js';
 import { roleOf } from '../storage/repositories/roles.js';
-import {
-  entryOfMessage,
-  insertEntry,
-  nextSeq,
-  type StreamEntry,
-} from '../storage/repositories/streams.js';
+import { entryOfMessage, placeMessage, type StreamEntry } from '../storage/repositories/streams.js';
 import { validEmoji } from './emoji.js';
 import { forbidden } from './errors.js';
 import { actionableMessage, assertNotDeleted, peerOf, streamSeenBy } from './message-access.js';
 import type { SendLimiter } from './rate-limiter.js';
-import { validContent } from './validation.js';
+import { parseId, validContent } from './validation.js';
 import { now, type Viewer } from './viewer.js';
 
 type ChangeKind = Extract<MessageKind, 'EDIT' | 'DELETE' | 'REACTION' | 'UNREACTION'>;
@@ -55,7 +51,7 @@ export class MessageChangeService {
   ) {}
 
   edit(viewer: Viewer, messageId: string, content: string): Promise<StreamEntry> {
-    return this.#change(viewer, async (trx) => {
+    return this.#change(viewer, messageId, async (trx) => {
       const target = await actionableMessage(trx, viewer, messageId, 'edit');
       assertNotDeleted(target);
       if (target.sender_id !== viewer.id) throw forbidden('only the sender edits a message');
@@ -71,7 +67,7 @@ export class MessageChangeService {
   }
 
   delete(viewer: Viewer, messageId: string): Promise<StreamEntry> {
-    return this.#change(viewer, async (trx) => {
+    return this.#change(viewer, messageId, async (trx) => {
       const target = await actionableMessage(trx, viewer, messageId, 'delete');
       if (target.sender_id !== viewer.id && !(await this.#ownsRoomOf(trx, viewer, target)))
         throw forbidden("only the sender or the room's OWNER deletes a message");
@@ -90,7 +86,7 @@ export class MessageChangeService {
   }
 
   addReaction(viewer: Viewer, messageId: string, emoji: string): Promise<StreamEntry> {
-    return this.#change(viewer, async (trx) => {
+    return this.#change(viewer, messageId, async (trx) => {
       const target = await actionableMessage(trx, viewer, messageId, 'react');
       assertNotDeleted(target);
       const valid = validEmoji(emoji);
@@ -120,7 +116,7 @@ export class MessageChangeService {
   }
 
   removeReaction(viewer: Viewer, messageId: string, emoji: string): Promise<StreamEntry> {
-    return this.#change(viewer, async (trx) => {
+    return this.#change(viewer, messageId, async (trx) => {
       const target = await actionableMessage(trx, viewer, messageId, 'react');
       const valid = validEmoji(emoji);
       // Nothing to take off (a deleted message has no reactions left): the target, unchanged.
@@ -140,11 +136,18 @@ export class MessageChangeService {
    * Decides and writes in one transaction, so two concurrent changes of one message
    * see each other (a second delete answers the first, a second reaction writes nothing).
    */
-  async #change(viewer: Viewer, plan: (trx: Db) => Promise<ChangePlan>): Promise<StreamEntry> {
+  async #change(
+    viewer: Viewer,
+    messageId: string,
+    plan: (trx: Db) => Promise<ChangePlan>,
+  ): Promise<StreamEntry> {
     let charged = false;
     let written: { target: MessageRow; entries: StreamEntry[] } | StreamEntry;
     try {
       written = await this.db.transaction().execute(async (trx) => {
+        // Before the plan reads it: the plan then sees every change committed before its own.
+        const id = parseId(messageId);
+        if (id !== undefined) await lockMessage(trx, id);
         const planned = await plan(trx);
         if ('answer' in planned) return planned.answer;
         if (planned.rateLimited) {
@@ -191,13 +194,9 @@ export class MessageChangeService {
       created_at: at,
       target_id: target.id,
     });
-    const entries: StreamEntry[] = [];
-    for (const { streamId, peerId } of await placesOfMessage(trx, target.id)) {
-      const seq = await nextSeq(trx, streamId);
-      await insertEntry(trx, { streamId, seq, messageId: message.id, peerId, createdAt: at });
-      entries.push({ streamId, seq, message });
-    }
-    return entries;
+    const places = await placesOfMessage(trx, target.id);
+    const placed = await placeMessage(trx, message.id, places, at);
+    return placed.map((place) => ({ ...place, message }));
   }
 
   async #ownsRoomOf(trx: Db, viewer: Viewer, message: MessageRow): Promise<boolean> {

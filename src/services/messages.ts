@@ -8,8 +8,7 @@ import { findByClientId, insertMessage } from '../storage/repositories/messages.
 import { isMember } from '../storage/repositories/rooms.js';
 import {
   entryOfMessage,
-  insertEntry,
-  nextSeq,
+  placeMessage,
   type StreamEntry,
   streamHead,
 } from '../storage/repositories/streams.js';
@@ -142,13 +141,8 @@ export class MessageService {
           client_id: clientId,
           created_at: createdAt,
         });
-        const written: StreamEntry[] = [];
-        for (const { streamId, peerId } of streams) {
-          const seq = await nextSeq(trx, streamId);
-          await insertEntry(trx, { streamId, seq, messageId: message.id, peerId, createdAt });
-          written.push({ streamId, seq, message });
-        }
-        return written;
+        const placed = await placeMessage(trx, message.id, streams, createdAt);
+        return placed.map((place) => ({ ...place, message }));
       });
     } catch (error) {
       await this.rateLimiter.refund(viewer.id);

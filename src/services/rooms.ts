@@ -11,6 +11,7 @@ import {
   insertMembership,
   insertRoom,
   isMember,
+  lockRoom,
   memberRoomIds,
   membersOf,
   roomsOfMember,
@@ -96,6 +97,8 @@ export class RoomService {
    */
   async removeMember(room: RoomRow, user: { id: number; name: string }): Promise<RoomRow> {
     const entry = await this.db.transaction().execute(async (trx) => {
+      // The room first, as a join takes it: a leave and a join never wait on each other in a cycle.
+      await lockRoom(trx, room.id);
       if (!(await deleteMembership(trx, room.id, user.id))) return undefined;
       await ensureOwner(trx, room.id);
       return appendToStream(trx, roomStream(room.id), {
@@ -145,8 +148,8 @@ export class RoomService {
 
   async #admit(room: RoomRow, userId: number, userName: string): Promise<RoomRow> {
     const entry = await this.db.transaction().execute(async (trx) => {
-      // Read again inside the transaction: the count and membership are what commit sees.
-      const current = await findRoomById(trx, room.id);
+      // Read again, locked, inside the transaction: the count and membership are what commit sees.
+      const current = await lockRoom(trx, room.id);
       if (!current) throw notFound('room');
       if (await isMember(trx, room.id, userId)) return undefined;
       if (current.member_count >= current.max_members) {

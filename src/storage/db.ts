@@ -1,11 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import type { SqliteSynchronous } from '../config.js';
 import type { Database } from './database.js';
 
 export type Db = Kysely<Database>;
+
+/** Where the data lives: a PostgreSQL URL when given, else the embedded SQLite file. */
+export interface StorageConfig {
+  readonly databaseUrl: string | undefined;
+  readonly sqlitePath: string;
+  readonly sqliteSynchronous: SqliteSynchronous;
+}
+
+export function openDatabase(config: StorageConfig): Db {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl)
+    : openSqlite(config.sqlitePath, config.sqliteSynchronous);
+}
 
 /** Opens the embedded SQLite file: WAL for concurrent readers, foreign keys, a busy timeout. */
 export function openSqlite(path: string, synchronous: SqliteSynchronous = 'FULL'): Db {
@@ -18,4 +32,24 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'FULL'
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+const INT8_OID = 20;
+
+/**
+ * int8 (ids, seqs, count(*)) arrives as a string by default; SQLite hands out numbers, and
+ * every repository expects them. Ids and seqs stay far below 2^53.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export function openPostgres(url: string): Db {
+  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  // An idle client whose server went away must not crash the process: the pool drops it.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

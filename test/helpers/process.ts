@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import type { TestServer } from './server.js';
+import type { TestStorage } from './storage.js';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -14,7 +14,8 @@ export interface ServerProcess {
 /** `npm start` as users run it: src/main.ts in its own process on port 0, with `env` added. */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', ...env },
+    // DATABASE_URL only as given: the runner's own (CI exports one) must not pick the storage.
+    env: { ...process.env, DATABASE_URL: '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -41,21 +42,21 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
 
 export type TestProcess = ServerProcess & TestServer;
 
-/** A server process with its data in `dir`, shaped as a TestServer for the client helpers. */
+/** A server process over `storage` (one line of processes shares it), shaped as a TestServer. */
 export async function startProcess(
-  dir: string,
+  storage: TestStorage,
   env: Record<string, string> = {},
 ): Promise<TestProcess> {
-  const sqlitePath = join(dir, 'switchboard.sqlite');
   const proc = await spawnServer({
-    SQLITE_PATH: sqlitePath,
     JWT_SECRET: 'test-secret-that-is-long-enough',
+    ...storage.env,
     ...env,
   });
   return {
     ...proc,
-    sqlitePath,
+    sqlitePath: storage.sqlitePath,
     restart: () => Promise.reject(new Error('not supported: start another process')),
+    openDb: () => storage.open(),
     close: () => proc.kill(),
   };
 }

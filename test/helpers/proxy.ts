@@ -29,10 +29,6 @@ export async function startProxy(target: () => string): Promise<NetworkProxy> {
     const upstream = connect(Number(port), hostname);
     pairs.add(client);
     pairs.add(upstream);
-    if (frozen) {
-      client.pause();
-      upstream.pause();
-    }
     const drop = () => {
       pairs.delete(client);
       pairs.delete(upstream);
@@ -42,6 +38,11 @@ export async function startProxy(target: () => string): Promise<NetworkProxy> {
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream).pipe(client);
+    // After pipe(), which resumes its source: a connection made while frozen stays frozen.
+    if (frozen) {
+      client.pause();
+      upstream.pause();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

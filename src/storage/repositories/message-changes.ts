@@ -1,7 +1,18 @@
 import { sql } from 'kysely';
 import type { MessageRow } from '../database.js';
 import type { Db } from '../db.js';
+import { isPostgres } from '../dialect.js';
 import type { StreamEntry } from './streams.js';
+
+/**
+ * Locks a message to the end of the caller's transaction on PostgreSQL, so two changes of
+ * it (on any instance) run one after the other: a second delete sees the first. SQLite runs
+ * one write transaction at a time already.
+ */
+export async function lockMessage(db: Db, id: number): Promise<void> {
+  if (!isPostgres(db)) return;
+  await db.selectFrom('messages').select('id').where('id', '=', id).forNoKeyUpdate().execute();
+}
 
 export async function findMessageById(db: Db, id: number): Promise<MessageRow | undefined> {
   return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();

@@ -34,13 +34,20 @@ export async function advancePositions(
   positions: ReadonlyArray<{ userId: number; streamId: string; seq: number }>,
 ): Promise<void> {
   if (positions.length === 0) return;
+  // In one order everywhere: two instances flushing the same rows then never deadlock.
+  const ordered = [...positions].sort(
+    (a, b) =>
+      a.userId - b.userId || (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0),
+  );
   await db
     .insertInto('delivery_positions')
-    .values(positions.map((p) => ({ user_id: p.userId, stream_id: p.streamId, seq: p.seq })))
+    .values(ordered.map((p) => ({ user_id: p.userId, stream_id: p.streamId, seq: p.seq })))
+    // A conditional update rather than max(a, b), which PostgreSQL spells greatest(a, b).
     .onConflict((c) =>
-      c.columns(['user_id', 'stream_id']).doUpdateSet((eb) => ({
-        seq: eb.fn<number>('max', [eb.ref('delivery_positions.seq'), eb.ref('excluded.seq')]),
-      })),
+      c
+        .columns(['user_id', 'stream_id'])
+        .doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq') }))
+        .whereRef('delivery_positions.seq', '<', 'excluded.seq'),
     )
     .execute();
 }

@@ -1,5 +1,6 @@
 import type { MembershipsTable } from '../database.js';
 import type { Db } from '../db.js';
+import { isPostgres } from '../dialect.js';
 
 export type RoomRole = MembershipsTable['role'];
 
@@ -49,6 +50,11 @@ export async function deleteRoomAndContents(
   roomId: number,
   streamId: string,
 ): Promise<void> {
+  // On PostgreSQL the room goes first, exclusively: a send in flight holds a key-share lock
+  // on it (its message's foreign key) and then wants the stream's row, which this deletes.
+  // Taken last, the two would wait on each other.
+  if (isPostgres(db))
+    await db.selectFrom('rooms').select('id').where('id', '=', roomId).forUpdate().execute();
   await db.deleteFrom('messages').where('room_id', '=', roomId).execute();
   await db.deleteFrom('delivery_positions').where('stream_id', '=', streamId).execute();
   await db.deleteFrom('streams').where('id', '=', streamId).execute();

@@ -1,5 +1,6 @@
 import type { RoomRow, UserRow } from '../database.js';
 import type { Db } from '../db.js';
+import { isPostgres } from '../dialect.js';
 
 export async function insertRoom(
   db: Db,
@@ -27,6 +28,20 @@ export async function insertRoom(
 
 export async function findRoomById(db: Db, id: number): Promise<RoomRow | undefined> {
   return db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The room, locked to the end of the caller's transaction on PostgreSQL, so that concurrent
+ * joins and leaves (on any instance) see each other's member counts. SQLite runs one write
+ * transaction at a time already.
+ */
+export async function lockRoom(db: Db, id: number): Promise<RoomRow | undefined> {
+  return db
+    .selectFrom('rooms')
+    .selectAll()
+    .where('id', '=', id)
+    .$if(isPostgres(db), (query) => query.forNoKeyUpdate())
+    .executeTakeFirst();
 }
 
 export async function isMember(db: Db, roomId: number, userId: number): Promise<boolean> {

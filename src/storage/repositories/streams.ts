@@ -17,10 +17,11 @@ export async function createStream(db: Db, streamId: string): Promise<void> {
 }
 
 /**
- * Hands out the stream's next seq inside the caller's transaction: the row write
- * serialises writers of one stream, so seq order is commit order, with no gap.
+ * Hands out the stream's next seq inside the caller's transaction: the row write locks
+ * the stream to commit (on PostgreSQL too, across instances), so seq order is commit
+ * order, with no gap, and a reader never sees seq N+1 before N is committed.
  */
-export async function nextSeq(db: Db, streamId: string): Promise<number> {
+async function nextSeq(db: Db, streamId: string): Promise<number> {
   const row = await db
     .updateTable('streams')
     .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
@@ -28,6 +29,37 @@ export async function nextSeq(db: Db, streamId: string): Promise<number> {
     .returning('last_seq')
     .executeTakeFirstOrThrow();
   return row.last_seq;
+}
+
+/** A stream a message goes into, with the inbox peer it is filed under there (or null). */
+export interface Placement {
+  streamId: string;
+  peerId: number | null;
+}
+
+/**
+ * Places a stored message in its streams inside the caller's transaction: every seq is
+ * taken (row lock held to commit) before any entry is written, in stream id order, so two
+ * writers of the same two inboxes (A to B, B to A) never wait on each other in a cycle.
+ * Seqs come back in the order of `placements`.
+ */
+export async function placeMessage(
+  db: Db,
+  messageId: number,
+  placements: readonly Placement[],
+  createdAt: string,
+): Promise<Array<{ streamId: string; seq: number }>> {
+  const seqs = new Map<string, number>();
+  for (const streamId of placements.map((p) => p.streamId).sort())
+    seqs.set(streamId, await nextSeq(db, streamId));
+  const placed: Array<{ streamId: string; seq: number }> = [];
+  for (const { streamId, peerId } of placements) {
+    const seq = seqs.get(streamId);
+    if (seq === undefined) throw new Error(`no seq taken for ${streamId}`);
+    await insertEntry(db, { streamId, seq, messageId, peerId, createdAt });
+    placed.push({ streamId, seq });
+  }
+  return placed;
 }
 
 export async function streamHead(db: Db, streamId: string): Promise<number | undefined> {
@@ -39,7 +71,7 @@ export async function streamHead(db: Db, streamId: string): Promise<number | und
   return row?.last_seq;
 }
 
-export async function insertEntry(
+async function insertEntry(
   db: Db,
   entry: {
     streamId: string;
