@@ -7,11 +7,14 @@ import { dbTimingPlugin } from './ops/db-timing.js';
 import { graphqlMetricsPlugin } from './ops/graphql-metrics.js';
 import { createLogger, type Logger, yogaLog } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
-import { databaseCheck, type ReadinessCheck } from './ops/readiness.js';
+import { databaseCheck, type ReadinessCheck, redisCheck } from './ops/readiness.js';
 import { observeWebSockets, withRequestLog } from './ops/request-log.js';
 import { opsRoutes } from './ops/routes.js';
 import type { Events } from './pubsub/events.js';
 import { MemoryPubSub } from './pubsub/memory.js';
+import type { PubSub } from './pubsub/pubsub.js';
+import { RedisPubSub } from './pubsub/redis.js';
+import { connectRedis, redisReady } from './redis/connection.js';
 import { AuthService } from './services/auth.js';
 import { DeliveryPositions } from './services/delivery-positions.js';
 import { messageFeatures } from './services/features.js';
@@ -19,7 +22,10 @@ import { GroupCommit } from './services/group-commit.js';
 import type { Services } from './services/index.js';
 import { MessageService } from './services/messages.js';
 import { PresenceService } from './services/presence.js';
-import { RateLimiter } from './services/rate-limiter.js';
+import { RedisPresenceRegistry } from './services/presence-redis.js';
+import { MemoryPresenceRegistry, type PresenceRegistry } from './services/presence-registry.js';
+import { RateLimiter, type SendLimiter } from './services/rate-limiter.js';
+import { RedisRateLimiter } from './services/rate-limiter-redis.js';
 import { ReadStateService } from './services/read-state.js';
 import { RetentionJob } from './services/retention.js';
 import { RoomService } from './services/rooms.js';
@@ -27,6 +33,8 @@ import { StatsService } from './services/stats.js';
 import { TokenService } from './services/tokens.js';
 import { publishTyping, TypingService } from './services/typing.js';
 import { MemoryTypingTracker } from './services/typing-memory.js';
+import { ReplicatedTypingTracker } from './services/typing-replicated.js';
+import type { TypingTracker } from './services/typing-tracker.js';
 import { UserDirectory } from './services/users.js';
 import { openDatabase } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -48,6 +56,8 @@ export interface App {
 
 const PRESENCE_HEARTBEAT_MS = 15_000;
 const RETENTION_INTERVAL_MS = 3_600_000;
+/** How long a start waits for REDIS_URL to answer before it gives up. */
+const REDIS_START_MS = 10_000;
 /**
  * Other subscribers (SSE) hold at most this much live output each, then drop it and catch
  * up from storage at their own pace (a count of events would allow 40 MB at 4 KB each).
@@ -59,10 +69,11 @@ export async function startApp(config: Config): Promise<App> {
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   const db = openDatabase(config).withPlugin(dbTimingPlugin(metrics.dbQueries));
-  // What /ready checks; each optional backend (Redis) adds its own.
-  const readinessChecks: ReadinessCheck[] = [databaseCheck(db)];
   await migrateToLatest(db);
-  const pubsub = new MemoryPubSub<Events>();
+  const live = await liveBackends(config);
+  // What /ready checks; each optional backend (Redis) adds its own.
+  const readinessChecks: ReadinessCheck[] = [databaseCheck(db), ...live.checks];
+  const { pubsub } = live;
   const tokens = new TokenService(
     config.jwtSecret ?? developmentSecret(config.sqlitePath),
     config.tokenTtlSeconds,
@@ -71,7 +82,7 @@ export async function startApp(config: Config): Promise<App> {
   const rooms = new RoomService(db, pubsub, positions);
   const retention = config.retentionDays !== undefined;
   // One budget per user for sends, edits, reactions and replies alike.
-  const rateLimiter = new RateLimiter(config.sendRatePerSecond, config.sendBurst);
+  const { rateLimiter } = live;
   const messages = new MessageService(
     db,
     new GroupCommit(db),
@@ -94,7 +105,7 @@ export async function startApp(config: Config): Promise<App> {
     users,
     rooms,
     messages,
-    presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS),
+    presence: new PresenceService(db, pubsub, rooms, PRESENCE_HEARTBEAT_MS, live.presence),
     ...messageFeatures(db, pubsub, rooms, messages, rateLimiter, config.maxMessageLength),
     stats: new StatsService(db, () => metrics.openConnections),
     readState: new ReadStateService(db, pubsub, rooms, positions, users),
@@ -103,9 +114,11 @@ export async function startApp(config: Config): Promise<App> {
       pubsub,
       rooms,
       users,
-      new MemoryTypingTracker(
-        { expiryMs: config.typingExpiryMs, intervalMs: config.typingIntervalMs },
-        (change) => publishTyping(pubsub, change),
+      live.typing(
+        new MemoryTypingTracker(
+          { expiryMs: config.typingExpiryMs, intervalMs: config.typingIntervalMs },
+          (change) => publishTyping(pubsub, change),
+        ),
       ),
     ),
   };
@@ -185,6 +198,60 @@ export async function startApp(config: Config): Promise<App> {
       })();
       return stopping;
     },
+  };
+}
+
+interface LiveBackends {
+  pubsub: PubSub<Events>;
+  presence: PresenceRegistry;
+  rateLimiter: SendLimiter;
+  /** The typing tracker for this instance, given the one that tracks in memory. */
+  typing: (local: TypingTracker) => TypingTracker;
+  checks: ReadinessCheck[];
+}
+
+/**
+ * What instances must share to behave as one: in this process by default; with REDIS_URL,
+ * in Redis (one connection for commands and publishes, one for subscriptions).
+ */
+async function liveBackends(config: Config): Promise<LiveBackends> {
+  if (config.redisUrl === undefined) {
+    return {
+      pubsub: new MemoryPubSub<Events>(),
+      presence: new MemoryPresenceRegistry(),
+      rateLimiter: new RateLimiter(config.sendRatePerSecond, config.sendBurst),
+      typing: (local) => local,
+      checks: [],
+    };
+  }
+  const settings = { url: config.redisUrl, prefix: config.redisPrefix };
+  const commands = connectRedis(settings, 'commands');
+  const subscriber = connectRedis(settings, 'subscriber');
+  try {
+    await Promise.all([commands, subscriber].map((redis) => redisReady(redis, REDIS_START_MS)));
+  } catch (error) {
+    commands.disconnect();
+    subscriber.disconnect();
+    throw error;
+  }
+  const pubsub = new RedisPubSub<Events>(commands, subscriber, {
+    prefix: config.redisPrefix,
+    // Entries are in storage: a reader that may have missed some reads them from there.
+    resync: { stream: { type: 'resync' } },
+    // Every instance's tracker sees every setTyping and tells its own followers.
+    localTopics: new Set(['typing']),
+  });
+  return {
+    pubsub,
+    presence: new RedisPresenceRegistry(commands, config.redisPrefix, config.presenceTtlSeconds),
+    rateLimiter: new RedisRateLimiter(
+      commands,
+      config.redisPrefix,
+      config.sendRatePerSecond,
+      config.sendBurst,
+    ),
+    typing: (local) => new ReplicatedTypingTracker(pubsub, local),
+    checks: [redisCheck(commands, subscriber)],
   };
 }
 

@@ -7,6 +7,8 @@ export interface Config {
   readonly sqliteSynchronous: SqliteSynchronous;
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  /** Prepended to every Redis key and channel: deployments (or test servers) sharing a Redis stay apart. */
+  readonly redisPrefix: string;
   /** Undefined outside production: a development secret is kept beside the data. */
   readonly jwtSecret: string | undefined;
   readonly tokenTtlSeconds: number;
@@ -116,6 +118,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   }
+  const redisUrl = optionalString(env, 'REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  }
   const retention = optionalString(env, 'RETENTION_DAYS');
   return Object.freeze({
     port: integer(env, 'PORT', 4000, 0, 65535),
@@ -123,7 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     sqlitePath: optionalString(env, 'SQLITE_PATH') ?? './data/switchboard.sqlite',
     sqliteSynchronous: synchronous(env),
     databaseUrl,
-    redisUrl: optionalString(env, 'REDIS_URL'),
+    redisUrl,
+    redisPrefix: optionalString(env, 'REDIS_PREFIX') ?? 'switchboard:',
     jwtSecret,
     tokenTtlSeconds: integer(env, 'TOKEN_TTL', 604_800, 1, 10 * 365 * 86_400),
     adminUsers: new Set(

@@ -22,6 +22,13 @@ describe('configuration', () => {
     });
   });
 
+  it('shares state through Redis only when REDIS_URL is given, under a key prefix', () => {
+    expect(loadConfig({})).toMatchObject({ redisUrl: undefined, redisPrefix: 'switchboard:' });
+    expect(
+      loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_PREFIX: 'eu-1:' }),
+    ).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379/2', redisPrefix: 'eu-1:' });
+  });
+
   it('reads admins case-insensitively and trims them', () => {
     const config = loadConfig({ ADMIN_USERS: ' Root, ops ,' });
     expect([...config.adminUsers]).toEqual(['root', 'ops']);
@@ -35,6 +42,7 @@ describe('configuration', () => {
     [{ RETENTION_DAYS: '-1' }, /RETENTION_DAYS/],
     [{ SQLITE_SYNCHRONOUS: 'OFF' }, /SQLITE_SYNCHRONOUS must be FULL or NORMAL/],
     [{ DATABASE_URL: 'mysql://localhost/db' }, /DATABASE_URL must be a postgres/],
+    [{ REDIS_URL: '127.0.0.1:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 16/],
     [{ NODE_ENV: 'production' }, /JWT_SECRET is required/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],

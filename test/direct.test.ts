@@ -1,6 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import { expectCode, signUp, subscribe, type TestUser, wsClient } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -139,7 +140,7 @@ const DirectBroadcastsDoc = graphql(`
 
 const ADMIN_NAME = 'root_admin';
 
-describe('direct messages and broadcasts', () => {
+describeBackends('direct messages and broadcasts', (backend) => {
   let server: TestServer;
   let admin: TestUser;
   const clients: Client[] = [];
@@ -165,7 +166,10 @@ describe('direct messages and broadcasts', () => {
     (await viewer.http.request(DirectBroadcastHistoryDoc, { last: 1 })).broadcastHistory;
 
   beforeAll(async () => {
-    server = await startTestServer({ ADMIN_USERS: ADMIN_NAME });
+    server = await startTestServer({
+      ...backend.env(),
+      ADMIN_USERS: ADMIN_NAME,
+    });
     admin = await signUp(server, ADMIN_NAME);
   });
   afterAll(async () => {

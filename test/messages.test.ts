@@ -1,8 +1,9 @@
 import { print } from 'graphql';
 import type { ClientError, GraphQLClient } from 'graphql-request';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import {
   connected,
   expectCode,
@@ -249,7 +250,7 @@ async function presenceListening(
   throw new Error('the presence subscription never reported a change');
 }
 
-describe('messages', () => {
+describeBackends('messages', (backend) => {
   let server: TestServer;
   const clients: Client[] = [];
   const ws = (user: TestUser, lazy = true): Client => {
@@ -259,7 +260,7 @@ describe('messages', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(backend.env());
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.dispose()));
@@ -611,7 +612,11 @@ describe('messages', () => {
   });
 
   it('does not charge a repeated clientId to the rate limit', async () => {
-    const limited = await startTestServer({ SEND_BURST: '2', SEND_RATE_PER_SECOND: '1' });
+    const limited = await startTestServer({
+      ...backend.env(),
+      SEND_BURST: '2',
+      SEND_RATE_PER_SECOND: '1',
+    });
     try {
       const alice = await signUp(limited);
       const roomId = await createRoom(alice);

@@ -1,15 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../src/ops/readiness.js';
 import { graphql } from './gql/index.js';
+import { describeWithRedis, redisPrefix, redisUrl } from './helpers/backends.js';
 import {
   connected,
   expectCode,
+  nextClose,
   signUp,
   subscribe,
   type TestUser,
   uniqueName,
   wsClient,
 } from './helpers/clients.js';
+import { startProxy } from './helpers/proxy.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const OpsCreateRoomDoc = graphql(`
@@ -185,5 +188,43 @@ describe('readiness checks', () => {
       },
     ]);
     expect(readiness).toEqual({ ready: false, checks: { database: 'ok', redis: 'failing' } });
+  });
+});
+
+describeWithRedis('readiness with Redis', () => {
+  it('/ready fails while Redis is unreachable and recovers with it; /health does not depend on it; new sockets are told to come back later', async () => {
+    const link = await startProxy(() => redisUrl ?? '');
+    const server = await startTestServer({
+      REDIS_URL: `redis://127.0.0.1:${new URL(link.httpUrl).port}`,
+      REDIS_PREFIX: redisPrefix(),
+    });
+    const probe = async (path: string) => {
+      const response = await fetch(new URL(path, server.url));
+      return { status: response.status, body: await response.text() };
+    };
+    try {
+      expect(await probe('/ready')).toEqual({
+        status: 200,
+        body: JSON.stringify({ ready: true, checks: { database: 'ok', redis: 'ok' } }),
+      });
+      link.offline();
+      let down = await probe('/ready');
+      while (down.status === 200) down = await probe('/ready');
+      expect(JSON.parse(down.body)).toEqual({
+        ready: false,
+        checks: { database: 'ok', redis: 'failing' },
+      });
+      expect((await probe('/health')).status).toBe(200);
+      // Presence cannot register a connection: 1013, and the client may retry.
+      const user = await signUp(server);
+      expect(await nextClose(wsClient(server, user.token, { lazy: false }))).toBe(1013);
+      link.online();
+      while ((await probe('/ready')).status !== 200) {
+        /* poll until the client has reconnected */
+      }
+    } finally {
+      await server.close();
+      await link.close();
+    }
   });
 });

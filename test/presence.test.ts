@@ -1,16 +1,15 @@
-import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PresChangedSubscription } from './gql/graphql.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
+import { connected, expectCode, signUp, type TestUser, wsClient } from './helpers/clients.js';
 import {
-  connected,
-  expectCode,
-  type Subscription,
-  signUp,
-  subscribe,
-  type TestUser,
-  wsClient,
-} from './helpers/clients.js';
+  eventsFor,
+  nextFor,
+  online,
+  PresenceSetDoc,
+  presenceMarker,
+  presenceObserver,
+} from './helpers/presence.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const PresOfDoc = graphql(`
@@ -37,19 +36,6 @@ const PresOnlineDoc = graphql(`
   }
 `);
 
-const PresSetDoc = graphql(`
-  mutation PresSet($status: PresenceStatus!) {
-    setPresence(status: $status) {
-      user {
-        id
-      }
-      status
-      lastSeenAt
-      connectionCount
-    }
-  }
-`);
-
 const PresCreateRoomDoc = graphql(`
   mutation PresCreateRoom($name: String!) {
     createRoom(name: $name) {
@@ -66,44 +52,14 @@ const PresJoinDoc = graphql(`
   }
 `);
 
-const PresChangedDoc = graphql(`
-  subscription PresChanged($roomId: ID) {
-    presenceChanged(roomId: $roomId) {
-      user {
-        id
-      }
-      status
-      lastSeenAt
-      connectionCount
-    }
-  }
-`);
-
-type PresenceEvent = PresChangedSubscription['presenceChanged'];
 type Presence = { status: string; lastSeenAt?: string | null; connectionCount: number };
-
-/** The next event about `userId`, skipping events about anyone else. */
-async function nextFor(
-  sub: Subscription<PresChangedSubscription>,
-  userId: string,
-): Promise<PresenceEvent> {
-  for (;;) {
-    const [event] = await sub.take(1);
-    if (event?.presenceChanged.user.id === userId) return event.presenceChanged;
-  }
-}
-
-/** Every event about `userId` received so far. */
-function eventsFor(sub: Subscription<PresChangedSubscription>, userId: string): PresenceEvent[] {
-  return sub.received.map((e) => e.presenceChanged).filter((p) => p.user.id === userId);
-}
 
 /** Milliseconds between an ISO timestamp and now. */
 
-describe('presence', () => {
+describeBackends('presence', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(backend.env());
   });
   afterAll(() => server.close());
 
@@ -123,40 +79,6 @@ describe('presence', () => {
     }
   }
 
-  async function online(user: TestUser): Promise<Client> {
-    const client = wsClient(server, user.token, { lazy: false });
-    await connected(client);
-    return client;
-  }
-
-  /**
-   * A connected user subscribed to presenceChanged, returned once the subscription is live.
-   * Presence has no replay, so the observer flips its own status until it sees one flip.
-   */
-  async function observer(roomId?: string) {
-    const user = await signUp(server);
-    const client = await online(user);
-    if (roomId) await user.http.request(PresJoinDoc, { roomId });
-    const sub = subscribe(client, PresChangedDoc, roomId ? { roomId } : {});
-    let live = false;
-    const seen = nextFor(sub, user.id).finally(() => {
-      live = true;
-    });
-    for (let away = true; !live; away = !away) {
-      await user.http.request(PresSetDoc, { status: away ? 'AWAY' : 'ONLINE' });
-    }
-    await seen;
-    return { user, client, sub };
-  }
-
-  /** A status change of a fresh user; once it is seen, every earlier change has been too. */
-  async function marker(sub: Subscription<PresChangedSubscription>): Promise<Client> {
-    const user = await signUp(server);
-    const client = await online(user);
-    expect((await nextFor(sub, user.id)).status).toBe('ONLINE');
-    return client;
-  }
-
   it('a user who never connected is OFFLINE, never seen, with no connection', async () => {
     const alice = await signUp(server);
     expect(await presenceOf(alice)).toEqual({
@@ -168,24 +90,24 @@ describe('presence', () => {
   });
 
   it('is ONLINE from the first connection to the last, emitting once each way', async () => {
-    const obs = await observer();
+    const obs = await presenceObserver(server);
     const alice = await signUp(server);
 
     const before = Date.now();
-    const first = await online(alice);
+    const first = await online(server, alice);
     const wentOnline = await nextFor(obs.sub, alice.id);
     expect(wentOnline).toMatchObject({ status: 'ONLINE', connectionCount: 1 });
     expect(Date.parse(wentOnline.lastSeenAt as string)).toBeGreaterThanOrEqual(before - 1000);
 
-    const second = await online(alice);
-    const m1 = await marker(obs.sub);
+    const second = await online(server, alice);
+    const m1 = await presenceMarker(obs.sub, server);
     expect(eventsFor(obs.sub, alice.id)).toHaveLength(1);
     expect(await presenceOf(alice)).toMatchObject({ status: 'ONLINE', connectionCount: 2 });
 
     await first.dispose();
     const afterOne = await presenceUntil(alice, (p) => p?.connectionCount === 1);
     expect(afterOne?.status).toBe('ONLINE');
-    const m2 = await marker(obs.sub);
+    const m2 = await presenceMarker(obs.sub, server);
     expect(eventsFor(obs.sub, alice.id)).toHaveLength(1);
 
     const closedAt = Date.now();
@@ -201,37 +123,37 @@ describe('presence', () => {
   });
 
   it('setPresence: AWAY and back while connected, once per change; OFFLINE is refused', async () => {
-    const obs = await observer();
+    const obs = await presenceObserver(server);
     const alice = await signUp(server);
-    const client = await online(alice);
+    const client = await online(server, alice);
     expect((await nextFor(obs.sub, alice.id)).status).toBe('ONLINE');
 
-    const { setPresence: away } = await alice.http.request(PresSetDoc, { status: 'AWAY' });
+    const { setPresence: away } = await alice.http.request(PresenceSetDoc, { status: 'AWAY' });
     expect(away).toMatchObject({ user: { id: alice.id }, status: 'AWAY', connectionCount: 1 });
     expect((await nextFor(obs.sub, alice.id)).status).toBe('AWAY');
 
-    const { setPresence: again } = await alice.http.request(PresSetDoc, { status: 'AWAY' });
+    const { setPresence: again } = await alice.http.request(PresenceSetDoc, { status: 'AWAY' });
     expect(again.status).toBe('AWAY');
-    const m = await marker(obs.sub);
+    const m = await presenceMarker(obs.sub, server);
     expect(eventsFor(obs.sub, alice.id).map((p) => p.status)).toEqual(['ONLINE', 'AWAY']);
 
-    await expectCode(alice.http.request(PresSetDoc, { status: 'OFFLINE' }), 'BAD_USER_INPUT');
+    await expectCode(alice.http.request(PresenceSetDoc, { status: 'OFFLINE' }), 'BAD_USER_INPUT');
     expect((await presenceOf(alice))?.status).toBe('AWAY');
 
-    const { setPresence: back } = await alice.http.request(PresSetDoc, { status: 'ONLINE' });
+    const { setPresence: back } = await alice.http.request(PresenceSetDoc, { status: 'ONLINE' });
     expect(back.status).toBe('ONLINE');
     expect((await nextFor(obs.sub, alice.id)).status).toBe('ONLINE');
 
     // AWAY ends with the last connection: OFFLINE, and AWAY without a connection changes nothing.
-    await alice.http.request(PresSetDoc, { status: 'AWAY' });
+    await alice.http.request(PresenceSetDoc, { status: 'AWAY' });
     expect((await nextFor(obs.sub, alice.id)).status).toBe('AWAY');
     await client.dispose();
     const offline = await nextFor(obs.sub, alice.id);
     expect(offline.status).toBe('OFFLINE');
-    const { setPresence: unchanged } = await alice.http.request(PresSetDoc, { status: 'AWAY' });
+    const { setPresence: unchanged } = await alice.http.request(PresenceSetDoc, { status: 'AWAY' });
     expect(unchanged).toEqual(offline);
     expect(await presenceOf(alice)).toEqual(offline);
-    const m2 = await marker(obs.sub);
+    const m2 = await presenceMarker(obs.sub, server);
     expect(eventsFor(obs.sub, alice.id).map((p) => p.status)).toEqual([
       'ONLINE',
       'AWAY',
@@ -242,7 +164,7 @@ describe('presence', () => {
 
     // Someone who never connected stays as they were.
     const bob = await signUp(server);
-    const { setPresence: never } = await bob.http.request(PresSetDoc, { status: 'AWAY' });
+    const { setPresence: never } = await bob.http.request(PresenceSetDoc, { status: 'AWAY' });
     expect(never).toEqual({
       user: { id: bob.id },
       status: 'OFFLINE',
@@ -262,9 +184,9 @@ describe('presence', () => {
     });
     expect(presence.map((p) => p.user.id)).toEqual([bob.id, alice.id]);
 
-    const aliceClient = await online(alice);
-    const carolClient = await online(carol);
-    await carol.http.request(PresSetDoc, { status: 'AWAY' });
+    const aliceClient = await online(server, alice);
+    const carolClient = await online(server, carol);
+    await carol.http.request(PresenceSetDoc, { status: 'AWAY' });
     const { onlineUsers } = await bob.http.request(PresOnlineDoc, {});
     const statuses = new Map(onlineUsers.map((p) => [p.user.id, p.status]));
     expect(statuses.get(alice.id)).toBe('ONLINE');
@@ -287,12 +209,12 @@ describe('presence', () => {
     const alice = await signUp(server);
     const carol = await signUp(server);
     const { createRoom } = await alice.http.request(PresCreateRoomDoc, { name: 'watched room' });
-    const obs = await observer(createRoom.id);
+    const obs = await presenceObserver(server, createRoom.id);
 
     // Carol is not a member: her change must not come through before Alice's.
-    const carolClient = await online(carol);
+    const carolClient = await online(server, carol);
     await presenceUntil(carol, (p) => p?.status === 'ONLINE');
-    const aliceClient = await online(alice);
+    const aliceClient = await online(server, alice);
     expect(await nextFor(obs.sub, alice.id)).toMatchObject({ status: 'ONLINE' });
     expect(eventsFor(obs.sub, carol.id)).toEqual([]);
     const members = new Set([alice.id, obs.user.id]);
@@ -302,7 +224,7 @@ describe('presence', () => {
   });
 
   it('survives a restart: everyone OFFLINE, lastSeenAt kept', async () => {
-    const own = await startTestServer();
+    const own = await startTestServer(backend.env());
     try {
       const alice = await signUp(own);
       const bob = await signUp(own);

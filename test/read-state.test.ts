@@ -1,6 +1,7 @@
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import {
   expectCode,
   signUp,
@@ -284,7 +285,7 @@ async function react(user: TestUser, messageId: string, emoji: string): Promise<
   await user.http.request(ReadsReactDoc, { messageId, emoji });
 }
 
-describe('read state', () => {
+describeBackends('read state', (backend) => {
   /** A readReceipts subscription expected to fail: its error comes as the first event. */
   const sseFailure = (user: TestUser, variables: { roomId?: string; withUserId?: string }) =>
     sseSubscribe(server, user.token, ReadsReceiptsDoc, variables).then((sub) => sub.next());
@@ -298,7 +299,7 @@ describe('read state', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(backend.env());
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.dispose()));

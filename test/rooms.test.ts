@@ -1,6 +1,7 @@
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import {
   errorCode,
   expectCode,
@@ -229,7 +230,7 @@ function outcome(sub: Subscription<unknown>): Promise<unknown> {
   );
 }
 
-describe('rooms', () => {
+describeBackends('rooms', (backend) => {
   let server: TestServer;
   const clients: Client[] = [];
   const ws = (user: TestUser): Client => {
@@ -239,7 +240,7 @@ describe('rooms', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(backend.env());
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.dispose()));

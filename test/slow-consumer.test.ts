@@ -2,9 +2,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import { connected, signUp, type TestUser, uniqueName, wsClient } from './helpers/clients.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -265,12 +266,15 @@ async function healthStatus(server: TestServer): Promise<number> {
 // ~20 s on an idle 2-core machine; generous so a busy CI machine slows it without failing it.
 const FLOOD_TIMEOUT_MS = 240_000;
 
-describe('slow consumers and publish bursts', () => {
+describeBackends('slow consumers and publish bursts', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
     // Thousands of sends: durability per commit (FULL) is not what is tested here, and a
     // paused reader has ws's close timeout (30 s) to read its 4413 once the flood is over.
-    server = await startTestServer({ SQLITE_SYNCHRONOUS: 'NORMAL' }, { synchronousCommit: false });
+    server = await startTestServer(
+      { ...backend.env(), SQLITE_SYNCHRONOUS: 'NORMAL' },
+      { synchronousCommit: false },
+    );
   }, 120_000);
   afterAll(() => server.close());
 
@@ -368,7 +372,7 @@ describe('slow consumers and publish bursts', () => {
     async () => {
       // Pages of 100 (400 KB): a paced replay holds about one, a backlog 15 of them.
       const paged = await startTestServer(
-        { SQLITE_SYNCHRONOUS: 'NORMAL', REPLAY_PAGE_SIZE: '100' },
+        { ...backend.env(), SQLITE_SYNCHRONOUS: 'NORMAL', REPLAY_PAGE_SIZE: '100' },
         { synchronousCommit: false },
       );
       try {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { graphql } from './gql/index.js';
+import { describeBackends } from './helpers/backends.js';
 import { expectCode, signUp, type TestUser, uniqueName } from './helpers/clients.js';
 import { rowCounts } from './helpers/rows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -77,13 +78,14 @@ async function nextEvent(sub: Events) {
   return { ...data.typing, at };
 }
 
-describe('typing', () => {
+describeBackends('typing', (backend) => {
   let server: TestServer;
   const open: Events[] = [];
   const onClose: TestServer[] = [];
 
   beforeAll(async () => {
     server = await startTestServer({
+      ...backend.env(),
       TYPING_EXPIRY_MS: String(EXPIRY_MS),
       TYPING_INTERVAL_MS: String(INTERVAL_MS),
     });
@@ -126,7 +128,10 @@ describe('typing', () => {
 
   it('tells the other members of a room, never the typer, and forwards an explicit stop', async () => {
     // Typing that lasts a minute: the "false" bob sees can only be alice's explicit stop.
-    const longer = await startTestServer({ TYPING_EXPIRY_MS: '60000' });
+    const longer = await startTestServer({
+      ...backend.env(),
+      TYPING_EXPIRY_MS: '60000',
+    });
     onClose.push(longer);
     const [alice, bob] = await Promise.all([signUp(longer), signUp(longer)]);
     const roomId = await room(alice, [bob]);

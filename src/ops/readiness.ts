@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Db } from '../storage/db.js';
 
@@ -46,4 +47,18 @@ async function passes(check: () => Promise<void>): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Only connections that are up count: a reconnecting client would queue the ping and wait. */
+export function redisCheck(...connections: Redis[]): ReadinessCheck {
+  return {
+    name: 'redis',
+    check: async () => {
+      for (const redis of connections) {
+        if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
+      }
+      // A subscriber connection only takes subscription commands: one ping answers for Redis.
+      await connections[0]?.ping();
+    },
+  };
 }

@@ -1,11 +1,15 @@
 import type { PresenceRow } from '../storage/database.js';
 import type { StreamEntry } from '../storage/repositories/streams.js';
 
-/** What flows on a stream's topic: new entries, and membership changes that end subscriptions. */
+/**
+ * What flows on a stream's topic: new entries, membership changes that end subscriptions,
+ * and `resync` from a pub/sub that may have lost entries (Redis): readers catch up from storage.
+ */
 export type StreamEvent =
   | { type: 'entry'; entry: StreamEntry }
   | { type: 'removed'; userId: number }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  | { type: 'resync' };
 
 export interface PresenceEvent {
   presence: PresenceRow;
@@ -48,6 +52,8 @@ export interface Events extends Record<string, unknown> {
   readReceipt: ReadReceiptEvent;
   /** Keyed by audienceKey(): a room's members, or one user. */
   typing: TypingChange;
+  /** Keyed by '*': a setTyping call as made, for every instance's tracker (several instances). */
+  typingSet: TypingChange;
 }
 
 /** Who an ephemeral event is for: everyone following a room, or one user. */

@@ -6,7 +6,7 @@ import { MessageChangeService } from './message-changes.js';
 import { MessageStateService } from './message-state.js';
 import type { MessageService } from './messages.js';
 import { ModerationService } from './moderation.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { SendLimiter } from './rate-limiter.js';
 import { ReplyService } from './replies.js';
 import type { RoomService } from './rooms.js';
 import { SearchService } from './search.js';
@@ -17,7 +17,7 @@ export function messageFeatures(
   pubsub: PubSub<Events>,
   rooms: RoomService,
   messages: MessageService,
-  rateLimiter: RateLimiter,
+  rateLimiter: SendLimiter,
   maxMessageLength: number,
 ): Pick<Services, 'changes' | 'replies' | 'messageState' | 'moderation' | 'search'> {
   return {

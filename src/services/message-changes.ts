@@ -18,7 +18,7 @@ import { entryOfMessage, placeMessage, type StreamEntry } from '../storage/repos
 import { validEmoji } from './emoji.js';
 import { forbidden } from './errors.js';
 import { actionableMessage, assertNotDeleted, peerOf, streamSeenBy } from './message-access.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { SendLimiter } from './rate-limiter.js';
 import { parseId, validContent } from './validation.js';
 import { now, type Viewer } from './viewer.js';
 
@@ -46,7 +46,7 @@ export class MessageChangeService {
   constructor(
     private readonly db: Db,
     private readonly pubsub: PubSub<Events>,
-    private readonly rateLimiter: RateLimiter,
+    private readonly rateLimiter: SendLimiter,
     private readonly maxMessageLength: number,
   ) {}
 
@@ -151,7 +151,7 @@ export class MessageChangeService {
         const planned = await plan(trx);
         if ('answer' in planned) return planned.answer;
         if (planned.rateLimited) {
-          this.rateLimiter.take(viewer.id);
+          await this.rateLimiter.take(viewer.id);
           charged = true;
         }
         const at = now();
@@ -163,7 +163,7 @@ export class MessageChangeService {
         return { target: planned.target, entries };
       });
     } catch (error) {
-      if (charged) this.rateLimiter.refund(viewer.id);
+      if (charged) await this.rateLimiter.refund(viewer.id);
       throw error;
     }
     if (!('entries' in written)) return written;

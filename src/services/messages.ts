@@ -17,7 +17,7 @@ import type { DeliveryPositions } from './delivery-positions.js';
 import { forbidden, notFound } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
 import { type HistoryPage, historyPage, type PageArgs } from './history.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { SendLimiter } from './rate-limiter.js';
 import type { RoomService } from './rooms.js';
 import { readStream, type StreamReaderDeps } from './stream-reader.js';
 import {
@@ -48,7 +48,7 @@ export class MessageService {
     private readonly commits: GroupCommit,
     private readonly pubsub: PubSub<Events>,
     private readonly rooms: RoomService,
-    private readonly rateLimiter: RateLimiter,
+    private readonly rateLimiter: SendLimiter,
     private readonly positions: DeliveryPositions,
     private readonly reader: StreamReaderDeps,
     private readonly options: MessageServiceOptions,
@@ -131,7 +131,7 @@ export class MessageService {
     }
     const content = validContent(rawContent, this.options.maxMessageLength);
     const { draft, streams } = await plan(content);
-    this.rateLimiter.take(viewer.id);
+    await this.rateLimiter.take(viewer.id);
     let entries: StreamEntry[];
     try {
       // Shares a transaction (one commit) with the sends that arrive with it.
@@ -148,7 +148,7 @@ export class MessageService {
         return placed.map((place) => ({ ...place, message }));
       });
     } catch (error) {
-      this.rateLimiter.refund(viewer.id);
+      await this.rateLimiter.refund(viewer.id);
       // The same clientId committed concurrently: that send wins, this one returns it.
       if (clientId !== null && isUniqueViolation(error)) {
         const winner = await findByClientId(this.db, viewer.id, clientId);
@@ -212,6 +212,12 @@ export class MessageService {
       member,
       room.is_private ? viewer.id : undefined,
       budget,
+      // Deleted, or (private) left: the read ends as its lost event would have ended it.
+      () =>
+        this.rooms.visibleRoom(viewer, roomId).then(
+          () => true,
+          () => false,
+        ),
     );
   }
 
@@ -238,6 +244,7 @@ export class MessageService {
     tracked: boolean,
     endsWhenRemoved: number | undefined,
     budget: LiveBudget | undefined,
+    stillReadable?: () => Promise<boolean>,
   ): Promise<AsyncIterableIterator<StreamEntry>> {
     let afterSeq: number;
     if (after) {
@@ -252,6 +259,7 @@ export class MessageService {
       afterSeq,
       endsWhenRemoved,
       budget,
+      stillReadable,
       onDelivered: tracked ? (seq) => this.positions.record(viewer.id, streamId, seq) : undefined,
     });
   }

@@ -6,6 +6,7 @@ import type { Db } from '../storage/db.js';
 import {
   findPresence,
   markEveryoneOffline,
+  markOffline,
   onlineUserIds,
   type PresenceStatus,
   savePresence,
@@ -13,6 +14,11 @@ import {
 } from '../storage/repositories/presence.js';
 import { isMember } from '../storage/repositories/rooms.js';
 import { badInput } from './errors.js';
+import {
+  MemoryPresenceRegistry,
+  type PresenceRegistry,
+  type PresenceTransition,
+} from './presence-registry.js';
 import type { RoomService } from './rooms.js';
 import { cancellable } from './stream-reader.js';
 import { parseId } from './validation.js';
@@ -27,61 +33,82 @@ export interface PresenceView {
 
 /**
  * Presence from graphql-ws connections: ONLINE while a user has one, AWAY on request,
- * OFFLINE when the last closes. Stored, so it survives restarts; emitted once per change.
+ * OFFLINE when the last closes (or, with several instances, when the instance holding it
+ * dies and its entries expire). Stored, so it survives restarts; emitted once per change.
+ * The registry decides each change (in Redis when shared), this service stores and emits it.
  */
 export class PresenceService {
-  readonly #connections = new Map<number, number>();
   #writes: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
+  #ticker: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly pubsub: PubSub<Events>,
     private readonly rooms: RoomService,
     private readonly heartbeatMs: number,
+    private readonly registry: PresenceRegistry = new MemoryPresenceRegistry(),
   ) {}
 
-  /** Nobody is connected to a server that just started. */
   async start(): Promise<void> {
-    await markEveryoneOffline(this.db);
+    if (this.registry.shared) {
+      // Other instances serve their users: only those connected nowhere are reset.
+      const stored = await onlineUserIds(this.db, undefined);
+      const counts = await this.registry.connectionCounts(stored.map((row) => row.user_id));
+      await markOffline(
+        this.db,
+        stored.map((row) => row.user_id).filter((id) => (counts.get(id) ?? 0) === 0),
+      );
+    } else {
+      // Nobody is connected to a server that just started.
+      await markEveryoneOffline(this.db);
+    }
     // lastSeenAt of connected users moves on, so after a crash it is their last activity.
     this.#heartbeat = setInterval(() => {
-      const ids = [...this.#connections.keys()];
+      const ids = [...new Set(this.registry.localConnections().map(([userId]) => userId))];
       this.#write(() => touchLastSeen(this.db, ids, now()));
     }, this.heartbeatMs);
     this.#heartbeat.unref();
+    const { tickMs } = this.registry;
+    if (tickMs !== undefined) {
+      this.#ticker = setInterval(() => void this.#tick().catch(() => undefined), tickMs);
+      this.#ticker.unref();
+    }
   }
 
+  /** The instance's connections end with it (others may still hold some of the same users). */
   async stop(): Promise<void> {
     clearInterval(this.#heartbeat);
-    for (const userId of [...this.#connections.keys()]) {
-      this.#connections.set(userId, 1);
-      await this.disconnected(userId);
-    }
+    clearInterval(this.#ticker);
+    for (const [userId, connectionId] of this.registry.localConnections())
+      await this.disconnected(userId, connectionId);
     await this.#writes;
   }
 
-  async connected(userId: number): Promise<void> {
-    const count = (this.#connections.get(userId) ?? 0) + 1;
-    this.#connections.set(userId, count);
-    if (count === 1) await this.#change(userId, 'ONLINE');
+  /** False, registering nothing, when the user already has `maxConnections` connections. */
+  connected(userId: number, connectionId: string, maxConnections: number): Promise<boolean> {
+    return this.#decide(async () => {
+      const transition = await this.registry.connect(userId, connectionId, maxConnections);
+      if (!transition) return false;
+      await this.#apply(userId, transition);
+      return true;
+    });
   }
 
-  async disconnected(userId: number): Promise<void> {
-    const count = (this.#connections.get(userId) ?? 0) - 1;
-    if (count > 0) {
-      this.#connections.set(userId, count);
-      return;
-    }
-    this.#connections.delete(userId);
-    await this.#change(userId, 'OFFLINE');
+  async disconnected(userId: number, connectionId: string): Promise<void> {
+    await this.#decide(async () =>
+      this.#apply(userId, await this.registry.disconnect(userId, connectionId)),
+    ).catch(() => undefined);
   }
 
   async set(viewer: Viewer, status: PresenceStatus): Promise<PresenceView> {
     if (status === 'OFFLINE')
       throw badInput('OFFLINE follows from closing every connection', 'status');
     // Without an open connection there is nothing to be away from: nothing changes.
-    if (this.#connections.has(viewer.id)) await this.#change(viewer.id, status);
+    await this.#decide(async () => {
+      const transition = await this.registry.setStatus(viewer.id, status);
+      if (transition) await this.#apply(viewer.id, transition);
+    });
     const [view] = await this.of([viewer.id]);
     if (!view) throw new Error(`user ${viewer.id} has no presence`);
     return view;
@@ -90,16 +117,18 @@ export class PresenceService {
   async of(userIds: readonly number[]): Promise<PresenceView[]> {
     const rows = await findPresence(this.db, userIds);
     const byId = new Map(rows.map((row) => [row.user_id, row]));
+    const counts = await this.registry.connectionCounts(rows.map((row) => row.user_id));
     return userIds.flatMap((id) => {
       const row = byId.get(id);
-      return row ? [this.#view(row)] : [];
+      return row ? [view(row, counts)] : [];
     });
   }
 
   async online(viewer: Viewer, roomId: string | null | undefined): Promise<PresenceView[]> {
     const room = roomId ? await this.rooms.visibleRoom(viewer, roomId) : undefined;
     const rows = await onlineUserIds(this.db, room?.id);
-    return rows.map((row) => this.#view(row));
+    const counts = await this.registry.connectionCounts(rows.map((row) => row.user_id));
+    return rows.map((row) => view(row, counts));
   }
 
   async subscribe(
@@ -145,34 +174,72 @@ export class PresenceService {
     });
   }
 
-  #view(row: PresenceRow): PresenceView {
-    return {
-      userId: row.user_id,
-      status: row.status,
-      lastSeenAt: row.last_seen_at,
-      connectionCount: this.#connections.get(row.user_id) ?? 0,
-    };
-  }
-
-  /** Runs in the write chain, so concurrent connects and closes apply and emit in order. */
-  #change(userId: number, status: PresenceStatus): Promise<void> {
-    return this.#write(async () => {
-      const [current] = await findPresence(this.db, [userId]);
-      if (!current || current.status === status) return;
-      const next: PresenceRow = { user_id: userId, status, last_seen_at: now() };
+  /**
+   * Stores a decided change and emits it (to every instance). With several instances two
+   * changes of one user may be decided on two of them at once: under the user's lock, what
+   * is stored is the registry's state now, so the last write is the latest state, and a
+   * change is emitted only by the write that makes it.
+   */
+  async #apply(
+    userId: number,
+    { status: decided }: PresenceTransition,
+    offlineAt: string = now(),
+  ): Promise<void> {
+    if (decided === undefined) return;
+    await this.registry.exclusive(userId, async () => {
+      const { status, connectionCount } = await this.registry.current(userId);
+      const [stored] = await findPresence(this.db, [userId]);
+      if (!stored || stored.status === status) return;
+      const at = status === 'OFFLINE' && decided === 'OFFLINE' ? offlineAt : now();
+      const next: PresenceRow = { user_id: userId, status, last_seen_at: at };
       await savePresence(this.db, next);
-      this.pubsub.publish('presence', '*', {
-        presence: next,
-        connectionCount: this.#connections.get(userId) ?? 0,
-      });
+      this.pubsub.publish('presence', '*', { presence: next, connectionCount });
     });
   }
 
-  /** Presence writes run one after another, so the stored status is the last one set. */
-  #write(write: () => Promise<void>): Promise<void> {
-    this.#writes = this.#writes.then(write).catch(() => undefined);
-    return this.#writes;
+  /**
+   * Keeps this instance's connections alive and sets OFFLINE those of dead instances. The
+   * refresh does not wait behind queued presence writes (its entries must not expire
+   * meanwhile); what it found is applied in their order.
+   */
+  async #tick(): Promise<void> {
+    const { revived, expired } = await this.registry.tick();
+    if (revived.length === 0 && expired.length === 0) return;
+    const counts = await this.registry.connectionCounts(revived);
+    await this.#decide(async () => {
+      for (const userId of revived)
+        await this.#apply(userId, { status: 'ONLINE', connectionCount: counts.get(userId) ?? 0 });
+      for (const { userId, lastSeenMs } of expired)
+        await this.#apply(
+          userId,
+          { status: 'OFFLINE', connectionCount: 0 },
+          new Date(lastSeenMs).toISOString(),
+        );
+    });
   }
+
+  /** Decisions and their writes run one after another, so they apply and emit in order. */
+  #decide<T>(decision: () => Promise<T>): Promise<T> {
+    const result = this.#writes.then(decision);
+    this.#writes = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  #write(write: () => Promise<void>): void {
+    void this.#decide(write).catch(() => undefined);
+  }
+}
+
+function view(row: PresenceRow, counts: ReadonlyMap<number, number>): PresenceView {
+  return {
+    userId: row.user_id,
+    status: row.status,
+    lastSeenAt: row.last_seen_at,
+    connectionCount: counts.get(row.user_id) ?? 0,
+  };
 }
 
 export function presenceUserIds(ids: readonly string[]): number[] {

@@ -1,7 +1,21 @@
 import { DomainError } from './errors.js';
 
+/** A per-user budget for sends: in this process, or shared by every instance (Redis). */
+export interface SendLimiter {
+  /** Takes one token or throws RATE_LIMITED with how long until one is there. */
+  take(userId: number): void | Promise<void>;
+  /** Gives a token back when the send it paid for failed. */
+  refund(userId: number): void | Promise<void>;
+}
+
+export function rateLimited(retryAfterMs: number): DomainError {
+  return new DomainError('RATE_LIMITED', `too many messages; retry in ${retryAfterMs} ms`, {
+    retryAfterMs,
+  });
+}
+
 /** Per-user token buckets: `ratePerSecond` refill, `burst` deep. Nothing stored. */
-export class RateLimiter {
+export class RateLimiter implements SendLimiter {
   readonly #buckets = new Map<number, { tokens: number; updatedAt: number }>();
 
   constructor(
@@ -10,7 +24,6 @@ export class RateLimiter {
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
-  /** Takes one token or throws RATE_LIMITED with how long until one is there. */
   take(userId: number): void {
     const at = this.clock();
     const bucket = this.#buckets.get(userId) ?? { tokens: this.burst, updatedAt: at };
@@ -21,16 +34,12 @@ export class RateLimiter {
     bucket.updatedAt = at;
     if (bucket.tokens < 1) {
       this.#buckets.set(userId, bucket);
-      const retryAfterMs = Math.ceil(((1 - bucket.tokens) / this.ratePerSecond) * 1000);
-      throw new DomainError('RATE_LIMITED', `too many messages; retry in ${retryAfterMs} ms`, {
-        retryAfterMs,
-      });
+      throw rateLimited(Math.ceil(((1 - bucket.tokens) / this.ratePerSecond) * 1000));
     }
     bucket.tokens -= 1;
     this.#buckets.set(userId, bucket);
   }
 
-  /** Gives a token back when the send it paid for failed. */
   refund(userId: number): void {
     const bucket = this.#buckets.get(userId);
     if (bucket) bucket.tokens = Math.min(this.burst, bucket.tokens + 1);

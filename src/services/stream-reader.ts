@@ -30,6 +30,11 @@ export interface StreamReadOptions {
   afterSeq: number;
   /** A `removed` event for this user ends the read (a private room they left). */
   endsWhenRemoved?: number | undefined;
+  /**
+   * Asked before catching up from storage after live events were dropped or may have been
+   * lost: a lost `removed` or `closed` would otherwise leave the read going. False ends it.
+   */
+  stillReadable?: (() => Promise<boolean>) | undefined;
   /** Called once an entry has been handed on and the consumer asked for the next one. */
   onDelivered?: ((seq: number) => void) | undefined;
   /**
@@ -125,11 +130,13 @@ export function readStream(
       for (;;) {
         const next = await queue.next();
         if (next.kind === 'closed') return;
-        if (next.kind === 'lagged') {
+        const event = next.kind === 'lagged' ? undefined : next.item;
+        // Dropped from the queue, or maybe lost on the way: storage has every entry.
+        if (event === undefined || event.type === 'resync') {
+          if (options.stillReadable && !(await options.stillReadable())) return;
           yield* fromStorage(undefined);
           continue;
         }
-        const event = next.item;
         if (event.type === 'closed') return;
         if (event.type === 'removed') {
           if (event.userId === options.endsWhenRemoved) return;

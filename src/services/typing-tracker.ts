@@ -5,8 +5,8 @@ export type TypingScope = { roomId: number } | { toUserId: number };
 
 /**
  * Who is typing where, and which changes to forward. The in-memory tracker serves one
- * instance; with several, a shared one (e.g. Redis keys with a TTL) takes its place, since
- * a user's setTyping calls may reach different instances.
+ * instance; with several, each runs one over every instance's calls (ReplicatedTypingTracker),
+ * since a user's setTyping calls may reach different instances.
  */
 export interface TypingTracker {
   /** The user's latest state in a scope; forwarded changes go to the tracker's emitter. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -31,6 +32,8 @@ export interface WsObservers {
 }
 
 export const TOO_MANY_CONNECTIONS = 4029;
+/** RFC 6455's "try again later": a dependency the connection needs is unavailable. */
+export const TRY_AGAIN_LATER = 1013;
 /**
  * A reader too slow for its live output. ws's close() keeps the socket for its
  * closeTimeout (30 s) so the close frame can be read behind the data before it is
@@ -40,6 +43,8 @@ export const SLOW_CONSUMER = 4413;
 
 interface Connection {
   viewer: Viewer;
+  /** Its entry in presence, which also counts connections per user (across instances). */
+  id: string;
   expiry: Deadline;
   liveBudget: ConnectionBudget;
 }
@@ -68,7 +73,6 @@ export function attachWebSocket(
     maxPayload: limits.maxPayloadBytes,
   });
   const connections = new WeakMap<object, Connection>();
-  const perUser = new Map<number, number>();
 
   const disposable = useServer(
     {
@@ -81,13 +85,20 @@ export function attachWebSocket(
           bearerToken(authorizationParam(ctx.connectionParams)),
         );
         if (!viewer) return false;
-        const open = perUser.get(viewer.id) ?? 0;
-        if (open >= limits.maxConnectionsPerUser) {
+        const id = randomUUID();
+        const admitted = await services.presence
+          .connected(viewer.id, id, limits.maxConnectionsPerUser)
+          .catch(() => undefined);
+        if (admitted === undefined) {
+          // Presence is shared through Redis and Redis is away: the client retries later.
+          ctx.extra.socket.close(TRY_AGAIN_LATER, 'try again later');
+          return false;
+        }
+        if (!admitted) {
           // Closing first makes this code win over the 4403 that `false` would send.
           ctx.extra.socket.close(TOO_MANY_CONNECTIONS, 'too many connections');
           return false;
         }
-        perUser.set(viewer.id, open + 1);
         const expiry = atDeadline(viewer.expiresAt * 1000, () =>
           ctx.extra.socket.close(CloseCode.Forbidden, 'token expired'),
         );
@@ -100,8 +111,7 @@ export function attachWebSocket(
             socket.close(SLOW_CONSUMER, 'slow consumer');
           },
         );
-        connections.set(ctx.extra, { viewer, expiry, liveBudget });
-        await services.presence.connected(viewer.id);
+        connections.set(ctx.extra, { viewer, id, expiry, liveBudget });
         return true;
       },
       onClose: async (ctx) => {
@@ -109,11 +119,8 @@ export function attachWebSocket(
         if (!connection) return;
         connections.delete(ctx.extra);
         connection.expiry.cancel();
-        const open = (perUser.get(connection.viewer.id) ?? 1) - 1;
-        if (open > 0) perUser.set(connection.viewer.id, open);
-        else perUser.delete(connection.viewer.id);
         await Promise.all([
-          services.presence.disconnected(connection.viewer.id),
+          services.presence.disconnected(connection.viewer.id, connection.id),
           positions.flush(),
         ]);
       },

@@ -42,6 +42,16 @@ export async function markEveryoneOffline(db: Db): Promise<void> {
     .execute();
 }
 
+/** These users are connected nowhere (another instance may serve the rest): OFFLINE, lastSeenAt kept. */
+export async function markOffline(db: Db, userIds: readonly number[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .updateTable('presence')
+    .set({ status: 'OFFLINE' })
+    .where('user_id', 'in', userIds)
+    .execute();
+}
+
 export async function onlineUserIds(db: Db, roomId: number | undefined): Promise<PresenceRow[]> {
   let query = db
     .selectFrom('presence')
