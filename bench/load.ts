@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { ROOM_HISTORY } from './lib/chat.js';
 import { LeanSocket } from './lib/lean-ws.js';
 import { type Peer, PROTOCOLS, type ProtocolName, pathFor } from './lib/protocols.js';
 import { percentiles } from './lib/stats.js';
@@ -22,7 +23,8 @@ export type PhaseSpec =
   | { name: string; kind: 'closed'; warmupSeconds: number; seconds: number }
   | { name: string; kind: 'rate'; perSecond: number; seconds: number; drainSeconds: number }
   | { name: string; kind: 'acks'; warmupSeconds: number; seconds: number }
-  | { name: string; kind: 'replay'; client: ClientSpec; expect: number; timeoutSeconds: number };
+  | { name: string; kind: 'replay'; client: ClientSpec; expect: number; timeoutSeconds: number }
+  | { name: string; kind: 'history'; url: string; token: string; roomId: string; requests: number };
 
 export interface LoadSpec {
   protocol: ProtocolName;
@@ -334,6 +336,65 @@ async function replayPhase(phase: {
   return result;
 }
 
+interface HistoryPage {
+  data?: { roomHistory: { pageInfo: { startCursor: string | null; endCursor: string | null } } };
+}
+
+/**
+ * Pages of 50, one request at a time: the latest page, walking back from it, and walking
+ * forward from the oldest, in turn, so reads land at both ends and deep in the room.
+ */
+async function historyPhase(phase: {
+  url: string;
+  token: string;
+  roomId: string;
+  requests: number;
+}): Promise<PhaseResult> {
+  const ask = async (variables: Record<string, string | number>) => {
+    const response = await fetch(phase.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${phase.token}` },
+      body: JSON.stringify({
+        query: ROOM_HISTORY,
+        variables: { roomId: phase.roomId, ...variables },
+      }),
+    });
+    const page = (await response.json()) as HistoryPage;
+    if (!page.data) {
+      errors += 1;
+      firstError ??= JSON.stringify(page).slice(0, 200);
+    }
+    return page.data?.roomHistory.pageInfo;
+  };
+  let before: string | null | undefined;
+  let after: string | null | undefined;
+  const one = async (i: number) => {
+    const kind = i % 3;
+    if (kind === 0) await ask({ last: 50 });
+    else if (kind === 1) {
+      const info = await ask(before ? { last: 50, before } : { last: 50 });
+      before = info?.startCursor;
+    } else {
+      const info = await ask(after ? { first: 50, after } : { first: 50 });
+      after = info?.endCursor;
+    }
+  };
+  for (let i = 0; i < 60; i += 1) await one(i);
+  resetCounters();
+  measuring = true;
+  const from = snapshot();
+  for (let i = 0; i < phase.requests; i += 1) {
+    const started = performance.now();
+    await one(i);
+    rtts.push(performance.now() - started);
+  }
+  measuring = false;
+  const result = finish(from);
+  result.delivered = phase.requests;
+  result.deliveredPerSecond = phase.requests / result.seconds;
+  return result;
+}
+
 async function probe(subscribed: Client[], senders: Client[]): Promise<number> {
   const probers = new Map<string, Client>();
   for (const sender of senders) if (!probers.has(sender.room)) probers.set(sender.room, sender);
@@ -377,7 +438,8 @@ async function main(): Promise<void> {
     if (phase.kind === 'closed' || phase.kind === 'acks')
       result = await closedPhase(phase, senders, phase.kind);
     else if (phase.kind === 'rate') result = await ratePhase(phase, senders, roomSizes);
-    else result = await replayPhase(phase);
+    else if (phase.kind === 'replay') result = await replayPhase(phase);
+    else result = await historyPhase(phase);
     emit({ event: 'phase-end', name: phase.name, result });
     errors = 0;
     firstError = undefined;

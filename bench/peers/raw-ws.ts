@@ -16,8 +16,8 @@ const wss = new WebSocketServer({
 });
 wss.on('connection', (socket, request) => {
   const room = new URL(request.url ?? '/', 'http://x').searchParams.get('room') ?? 'lobby';
-  let members = rooms.get(room);
-  if (!members) rooms.set(room, (members = new Set()));
+  const members = rooms.get(room) ?? new Set<WebSocket>();
+  rooms.set(room, members);
   members.add(socket);
   socket.on('close', () => members.delete(socket));
   socket.on('message', (data) => {

@@ -1,0 +1,75 @@
+/** Summarises a V8 .cpuprofile: the functions with the most self time. */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+const shortUrl = (url: string) =>
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, '')
+    .replace(/^.*\/(src|bench)\//, '$1/');
+
+/** Markdown: the top `limit` functions by self time, and the share of each top package. */
+export function summarizeProfile(path: string, limit: number): string {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfMicros = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const total = [...selfMicros.values()].reduce((a, b) => a + b, 0) || 1;
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  for (const [id, micros] of selfMicros) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) continue;
+    const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '(native)';
+    const name = `${frame.functionName || '(anonymous)'} ${where}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
+    const pkg = frame.url.includes('/node_modules/')
+      ? (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1] ?? 'node_modules')
+      : frame.url.includes('/src/')
+        ? 'switchboard src/'
+        : frame.url.startsWith('node:')
+          ? 'node core'
+          : frame.functionName.startsWith('(')
+            ? frame.functionName
+            : 'other';
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
+  }
+  const pct = (micros: number) => `${((micros / total) * 100).toFixed(1)}%`;
+  const lines = [
+    `## CPU profile of the Switchboard server, scenario (i)`,
+    '',
+    `${(total / 1e6).toFixed(1)} s of samples. Top functions by self time:`,
+    '',
+    '| self | function |',
+    '|---:|---|',
+    ...[...byFunction.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, micros]) => `| ${pct(micros)} | \`${name}\` |`),
+    '',
+    'Self time by package:',
+    '',
+    '| self | package |',
+    '|---:|---|',
+    ...[...byPackage.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([name, micros]) => `| ${pct(micros)} | ${name} |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
