@@ -112,6 +112,7 @@ function machine() {
 async function runProfile(ctx: Context): Promise<void> {
   const profDir = join(workDir, 'profile');
   mkdirSync(profDir, { recursive: true });
+  let window: { from: number; to: number } | undefined;
   const server = await startServer('switchboard', {
     template: ctx.base.path,
     workDir,
@@ -137,19 +138,23 @@ async function runProfile(ctx: Context): Promise<void> {
         clients,
         senders: roomIds.map((_, k) => (k + 1) * sizes.roomSize - 1),
         probe: true,
-        phases: [{ name: 'i', kind: 'closed', warmupSeconds: 2, seconds: sizes.seconds }],
+        phases: [{ name: 'i', kind: 'closed', warmupSeconds: 2, seconds: 15 }],
       },
       workDir,
       120_000,
     );
-    log(`profiled (i): ${Math.round(outcome.phases.i?.deliveredPerSecond ?? 0)} delivered/s`);
+    const phase = outcome.phases.i;
+    if (!phase) throw new Error('phase i missing');
+    log(`profiled (i): ${Math.round(phase.deliveredPerSecond)} delivered/s`);
+    window = { from: phase.startedAt - server.spawnedAt, to: phase.endedAt - server.spawnedAt };
   } finally {
     await stopServer(server);
   }
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
-  const summary = summarizeProfile(join(profDir, file), 25);
-  writeFileSync(join(resultsDir, 'profile.md'), summary);
+  const summary = summarizeProfile(join(profDir, file), 25, window);
+  // Always beside the full results: the profile is of scenario (i) whatever the sizes.
+  writeFileSync(join('bench', 'results', 'profile.md'), summary);
   log(summary);
 }
 

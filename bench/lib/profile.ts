@@ -21,13 +21,25 @@ const shortUrl = (url: string) =>
     .replace(/^.*\/node_modules\//, '')
     .replace(/^.*\/(src|bench)\//, '$1/');
 
-/** Markdown: the top `limit` functions by self time, and the share of each top package. */
-export function summarizeProfile(path: string, limit: number): string {
+/**
+ * Markdown: the top `limit` functions by self time, and the share of each top package, over
+ * the samples between `window.from` and `window.to` ms after the profile started (the
+ * process's start, within a few ms), or all of them.
+ */
+export function summarizeProfile(
+  path: string,
+  limit: number,
+  window?: { from: number; to: number },
+): string {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMicros = new Map<number, number>();
+  let at = 0;
   profile.samples.forEach((id, i) => {
-    selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.from * 1000 || at > window.to * 1000)) return;
+    selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
   });
   const total = [...selfMicros.values()].reduce((a, b) => a + b, 0) || 1;
   const byFunction = new Map<string, number>();
@@ -53,7 +65,7 @@ export function summarizeProfile(path: string, limit: number): string {
   const lines = [
     `## CPU profile of the Switchboard server, scenario (i)`,
     '',
-    `${(total / 1e6).toFixed(1)} s of samples. Top functions by self time:`,
+    `${(total / 1e6).toFixed(1)} s of samples${window ? ' during the measured phase' : ''}. Top functions by self time (native code is counted in the JavaScript function that called it: better-sqlite3's statements in kysely's \`executeQuery\`):`,
     '',
     '| self | function |',
     '|---:|---|',

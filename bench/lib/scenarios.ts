@@ -52,11 +52,11 @@ export const QUICK: Sizes = {
   runs: 1,
   warmupSeconds: 1,
   seconds: 3,
-  bigRoom: 2000,
-  drainSeconds: 8,
+  bigRoom: 1000,
+  drainSeconds: 5,
   replayMessages: 20_000,
-  historyMessages: 100_000,
-  historyRequests: 600,
+  historyMessages: 50_000,
+  historyRequests: 300,
 };
 
 /** One measured value of one run. */

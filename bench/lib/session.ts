@@ -41,6 +41,8 @@ export interface RunningServer {
   url: string;
   child: ChildProcess;
   stderr: string[];
+  /** performance.now() when the process was spawned. */
+  spawnedAt: number;
 }
 
 export interface ServerOptions {
@@ -59,6 +61,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const port = await freePort();
   let child: ChildProcess;
+  const spawnedAt = performance.now();
   const flags = [...(options.nodeFlags ?? []), '--import', 'tsx'];
   if (name === 'switchboard') {
     if (!options.template) throw new Error('switchboard needs a template database');
@@ -83,6 +86,7 @@ export async function startServer(
     url: `http://127.0.0.1:${port}/graphql`,
     child,
     stderr,
+    spawnedAt,
   };
   try {
     await waitFor(
@@ -114,6 +118,9 @@ export interface MeasuredPhase extends PhaseResult {
   /** Highest server RSS sampled during the phase, and the RSS just before it. */
   serverPeakRss: number;
   serverRssBefore: number;
+  /** performance.now() of the phase's start and end in the orchestrator. */
+  startedAt: number;
+  endedAt: number;
 }
 
 export interface LoadOutcome {
@@ -185,6 +192,8 @@ export function runLoad(
           serverCpuShare: (cpuSeconds(server.pid) - phaseStart.cpu) / wall,
           serverPeakRss: Math.max(peak, rssBytes(server.pid)),
           serverRssBefore: phaseStart.rss,
+          startedAt: phaseStart.at,
+          endedAt: performance.now(),
         };
       } else if (event.event === 'failed') {
         loadErrors.push(event.message ?? 'load failed');
