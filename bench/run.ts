@@ -27,10 +27,22 @@ import { buildTemplate, headCursor } from './lib/switchboard.js';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
-const sizes = quick ? QUICK : FULL;
+/** `--only=i,ii,iv,v,vi`, `--servers=raw,switchboard` and `--runs=N` pick parts, for development. */
+const listOption = (name: string) =>
+  process.argv
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(',');
+const only = listOption('only');
+const servers = listOption('servers') as ServerName[] | undefined;
+const runsOption = listOption('runs')?.[0];
+const partial = only !== undefined || servers !== undefined || runsOption !== undefined;
+const wanted = (part: string) => only === undefined || only.includes(part);
+const sizes = { ...(quick ? QUICK : FULL), ...(runsOption ? { runs: Number(runsOption) } : {}) };
 const startedAt = new Date();
 const workDir = join('bench', 'tmp', `run-${startedAt.getTime()}`);
-const resultsDir = quick ? join('bench', 'results', 'quick') : join('bench', 'results');
+// Only a whole full run replaces the committed results.
+const resultsDir = quick || partial ? join('bench', 'results', 'quick') : join('bench', 'results');
 mkdirSync(workDir, { recursive: true });
 mkdirSync(resultsDir, { recursive: true });
 
@@ -173,14 +185,17 @@ async function main(): Promise<void> {
     await runProfile(ctx);
     return;
   }
-  const order: ServerName[] = ['raw', 'socketio', 'yoga', 'switchboard'];
+  const order: ServerName[] = servers ?? ['raw', 'socketio', 'yoga', 'switchboard'];
+  const ours = order.includes('switchboard');
   for (currentRun = 1; currentRun <= sizes.runs; currentRun += 1) {
     log(`run ${currentRun}/${sizes.runs}`);
-    for (const name of order) await attempt(`${name} (i)`, () => roomsSession(name, ctx));
-    for (const name of order) await attempt(`${name} (ii/iii)`, () => bigRoomSession(name, ctx));
-    await attempt('switchboard (iv)', () => durableSession(ctx));
-    await attempt('switchboard (v)', () => replaySession(ctx));
-    await attempt('switchboard (vi)', () => historySession(ctx));
+    if (wanted('i'))
+      for (const name of order) await attempt(`${name} (i)`, () => roomsSession(name, ctx));
+    if (wanted('ii'))
+      for (const name of order) await attempt(`${name} (ii/iii)`, () => bigRoomSession(name, ctx));
+    if (ours && wanted('iv')) await attempt('switchboard (iv)', () => durableSession(ctx));
+    if (ours && wanted('v')) await attempt('switchboard (v)', () => replaySession(ctx));
+    if (ours && wanted('vi')) await attempt('switchboard (vi)', () => historySession(ctx));
   }
   const finishedAt = new Date();
   const summary = summarize(samples);
@@ -207,11 +222,11 @@ async function main(): Promise<void> {
       `Switchboard benchmark, ${finishedAt.toISOString().slice(0, 16)}Z${quick ? ' (quick)' : ''}`,
     ),
   );
-  if (!quick) writeFileSync('BENCHMARKS.md', benchmarksDocument(md, host));
+  if (!quick && !partial) writeFileSync('BENCHMARKS.md', benchmarksDocument(md, host));
   log('');
   log(md);
   log(
-    `wrote ${resultsDir}/results.md, results.json, results.svg${quick ? '' : ' and BENCHMARKS.md'}`,
+    `wrote ${resultsDir}/results.md, results.json, results.svg${quick || partial ? '' : ' and BENCHMARKS.md'}`,
   );
 }
 

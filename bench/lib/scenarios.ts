@@ -34,16 +34,16 @@ export const FULL: Sizes = {
   rooms: 10,
   roomSize: 100,
   warmupSeconds: 2,
-  seconds: 10,
+  seconds: 8,
   rateTotal: 100,
   bigRoom: 5000,
   bigRoomSenders: 4,
   bigRoomRate: 20,
-  drainSeconds: 15,
+  drainSeconds: 10,
   durableSenders: 50,
   replayMessages: 100_000,
   historyMessages: 1_000_000,
-  historyRequests: 3000,
+  historyRequests: 1500,
 };
 
 export const QUICK: Sizes = {
@@ -244,7 +244,7 @@ export async function bigRoomSession(name: ServerName, ctx: Context): Promise<vo
       `  ${name} (iii): ${outcome.live.live}/${sizes.bigRoom} live (connect ${outcome.live.connectSeconds.toFixed(1)} s), ${perConnection.toFixed(1)} KB per connection`,
     );
     ctx.log(
-      `  ${name} (ii): delivered ${phase.delivered}/${phase.expected} (${(share * 100).toFixed(1)}%), p99 ${phase.rttMs?.p99.toFixed(0)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%${phase.firstError ? ` (${phase.firstError})` : ''}`,
+      `  ${name} (ii): delivered ${phase.delivered}/${phase.expected} (${(share * 100).toFixed(1)}%), p99 ${phase.rttMs?.p99.toFixed(0)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, load CPU ${(phase.loadCpuShare * 100).toFixed(0)}%${phase.firstError ? ` (${phase.firstError})` : ''}`,
     );
     ctx.record({ scenario: 'iii', metric: 'KB/connection', server: name, value: perConnection });
     ctx.record({ scenario: 'ii', metric: 'delivered %', server: name, value: share * 100 });
