@@ -40,6 +40,8 @@ const partial = only !== undefined || servers !== undefined || runsOption !== un
 const wanted = (part: string) => only === undefined || only.includes(part);
 const sizes = { ...(quick ? QUICK : FULL), ...(runsOption ? { runs: Number(runsOption) } : {}) };
 const startedAt = new Date();
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const loadAtStart = loadAverage();
 const workDir = join('bench', 'tmp', `run-${startedAt.getTime()}`);
 // Only a whole full run replaces the committed results.
 const resultsDir = quick || partial ? join('bench', 'results', 'quick') : join('bench', 'results');
@@ -117,7 +119,8 @@ function machine() {
     nproc: execFileSync('nproc').toString().trim(),
     cpu: model,
     memoryGiB: (totalmem() / 1024 ** 3).toFixed(1),
-    loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadAverage(),
   };
 }
 
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
     '',
     `${startedAt.toISOString()} to ${finishedAt.toISOString()}, ${sizes.runs} run(s) per server, servers interleaved.`,
     `Sizes: (i) ${sizes.rooms} rooms × ${sizes.roomSize} clients, ${sizes.seconds} s after ${sizes.warmupSeconds} s warm-up; (i-rate) ${sizes.rateTotal} sends/s; (ii)/(iii) ${sizes.bigRoom} clients in one room, ${sizes.bigRoomRate} sends/s by ${sizes.bigRoomSenders} senders; (iv) ${sizes.durableSenders} senders; (v) ${sizes.replayMessages} messages; (vi) ${sizes.historyMessages} messages, ${sizes.historyRequests} pages.`,
-    `Machine: ${host.nproc} cores (${host.cpu}), ${host.memoryGiB} GiB; load average at the end ${host.loadAverage}.`,
+    `Machine: ${host.nproc} cores (${host.cpu}), ${host.memoryGiB} GiB; load average (1, 5, 15 min) ${host.loadAverageAtStart} at the start and ${host.loadAverageAtEnd} at the end: above ${host.nproc}, other work shared the cores and the figures are noisy; compare ratios within the run.`,
     ...(failures.length ? ['', `Failed sessions: ${failures.join('; ')}`] : []),
   ].join('\n');
   const md = markdown(summary, targets, heading);
@@ -230,8 +233,19 @@ async function main(): Promise<void> {
   );
 }
 
+/** Everything below this line in BENCHMARKS.md is written by hand and kept across runs. */
+const NOTES_MARKER = '<!-- hand-written notes below: npm run bench keeps them -->';
+
 function benchmarksDocument(md: string, host: ReturnType<typeof machine>): string {
   const v = versions();
+  let notes = '';
+  try {
+    const old = readFileSync('BENCHMARKS.md', 'utf8');
+    const at = old.indexOf(NOTES_MARKER);
+    if (at >= 0) notes = old.slice(at + NOTES_MARKER.length);
+  } catch {
+    // No earlier BENCHMARKS.md: no notes to keep.
+  }
   return `# Benchmarks
 
 The latest full \`npm run bench\` (code in \`bench/\`, method in \`bench/README.md\`; chart:
@@ -242,7 +256,8 @@ core 0 (\`taskset -c 0\`), the load client on core 1. Versions: ${Object.entries
     .map(([name, version]) => `${name} ${version}`)
     .join(', ')}.
 
-${md}`;
+${md}
+${NOTES_MARKER}${notes || '\n'}`;
 }
 
 main()

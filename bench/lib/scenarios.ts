@@ -51,12 +51,12 @@ export const QUICK: Sizes = {
   quick: true,
   runs: 1,
   warmupSeconds: 1,
-  seconds: 3,
+  seconds: 2.5,
   bigRoom: 1000,
-  drainSeconds: 5,
+  drainSeconds: 4,
   replayMessages: 20_000,
   historyMessages: 50_000,
-  historyRequests: 300,
+  historyRequests: 200,
 };
 
 /** One measured value of one run. */
