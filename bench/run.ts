@@ -6,7 +6,16 @@
  * Results: bench/results/ (full runs) or bench/results/quick/, and BENCHMARKS.md (full runs).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { summarizeProfile } from './lib/profile.js';
@@ -53,10 +62,42 @@ const samples: Sample[] = [];
 let currentRun = 0;
 const failures: string[] = [];
 
+/**
+ * The prepared databases, built once per sizes and migrations and kept in bench/tmp/templates/
+ * (each session still runs on its own fresh copy).
+ */
 async function templates(): Promise<Pick<Context, 'base' | 'stored'>> {
+  const migrations = readdirSync('migrations').map(
+    (f) => `${f}:${statSync(join('migrations', f)).size}`,
+  );
+  const relevant = [
+    sizes.rooms,
+    sizes.roomSize,
+    sizes.bigRoom,
+    sizes.replayMessages,
+    sizes.historyMessages,
+  ];
+  const key = createHash('sha256')
+    .update(JSON.stringify([relevant, migrations]))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join('bench', 'tmp', 'templates', key);
+  const index = join(dir, 'templates.json');
+  if (existsSync(index)) {
+    log(`templates: reusing ${dir}`);
+    return JSON.parse(readFileSync(index, 'utf8')) as Pick<Context, 'base' | 'stored'>;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const built = await buildTemplates(dir);
+  writeFileSync(index, JSON.stringify(built));
+  return built;
+}
+
+async function buildTemplates(dir: string): Promise<Pick<Context, 'base' | 'stored'>> {
   const started = performance.now();
   const users = Math.max(sizes.bigRoom, sizes.rooms * sizes.roomSize);
-  const base = await buildTemplate(join(workDir, 'base.sqlite'), users, [
+  const base = await buildTemplate(join(dir, 'base.sqlite'), users, [
     ...Array.from({ length: sizes.rooms }, (_, k) => ({
       name: `r${k}`,
       members: Array.from({ length: sizes.roomSize }, (_, j) => k * sizes.roomSize + j + 1),
@@ -68,7 +109,7 @@ async function templates(): Promise<Pick<Context, 'base' | 'stored'>> {
       maxMembers: 10_000,
     },
   ]);
-  const stored = await buildTemplate(join(workDir, 'stored.sqlite'), 2, [
+  const stored = await buildTemplate(join(dir, 'stored.sqlite'), 2, [
     { name: 'replay', members: [1, 2], maxMembers: 100, messages: sizes.replayMessages },
     { name: 'history', members: [1, 2], maxMembers: 100, messages: sizes.historyMessages },
   ]);

@@ -39,7 +39,7 @@ export const FULL: Sizes = {
   bigRoom: 5000,
   bigRoomSenders: 4,
   bigRoomRate: 20,
-  drainSeconds: 10,
+  drainSeconds: 6,
   durableSenders: 50,
   replayMessages: 100_000,
   historyMessages: 1_000_000,
@@ -141,7 +141,7 @@ export async function roomsSession(name: ServerName, ctx: Context): Promise<void
           kind: 'rate',
           perSecond: sizes.rateTotal,
           seconds: sizes.seconds,
-          drainSeconds: 5,
+          drainSeconds: 3,
         },
       ],
     };
