@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { summarizeProfile } from './lib/profile.js';
 import { judgeTargets, markdown, summarize, svgChart } from './lib/report.js';
 import {
@@ -31,7 +31,13 @@ import {
   roomsSession,
   type Sample,
 } from './lib/scenarios.js';
-import { runLoad, type ServerName, startServer, stopServer } from './lib/session.js';
+import {
+  runLoad,
+  type ServerName,
+  startServer,
+  stopServer,
+  switchboardCheckout,
+} from './lib/session.js';
 import { buildTemplate, headCursor } from './lib/switchboard.js';
 
 const quick = process.argv.includes('--quick');
@@ -45,7 +51,11 @@ const listOption = (name: string) =>
 const only = listOption('only');
 const servers = listOption('servers') as ServerName[] | undefined;
 const runsOption = listOption('runs')?.[0];
-const partial = only !== undefined || servers !== undefined || runsOption !== undefined;
+/** `--switchboard=DIR` runs another checkout's server (e.g. a branch before it is merged). */
+const checkout = listOption('switchboard')?.[0];
+if (checkout) switchboardCheckout.dir = resolve(checkout);
+const partial =
+  only !== undefined || servers !== undefined || runsOption !== undefined || checkout !== undefined;
 const wanted = (part: string) => only === undefined || only.includes(part);
 const sizes = { ...(quick ? QUICK : FULL), ...(runsOption ? { runs: Number(runsOption) } : {}) };
 const startedAt = new Date();

@@ -36,8 +36,10 @@ export function spawnPinned(
   core: number,
   nodeArgs: string[],
   env: Record<string, string> = {},
+  cwd = process.cwd(),
 ): ChildProcess {
   return spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs], {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 /** One server process and one load process: start, drive, measure, stop. */
 import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadSpec, PhaseResult } from '../load.js';
 import {
@@ -55,6 +55,9 @@ export interface ServerOptions {
 
 let copies = 0;
 
+/** The checkout whose src/main.ts is run (`--switchboard=DIR`: another worktree's). */
+export const switchboardCheckout = { dir: process.cwd() };
+
 export async function startServer(
   name: ServerName,
   options: ServerOptions,
@@ -65,9 +68,14 @@ export async function startServer(
   const flags = [...(options.nodeFlags ?? []), '--import', 'tsx'];
   if (name === 'switchboard') {
     if (!options.template) throw new Error('switchboard needs a template database');
-    const path = join(options.workDir, `switchboard-${++copies}.sqlite`);
+    const path = resolve(options.workDir, `switchboard-${++copies}.sqlite`);
     copyFileSync(options.template, path);
-    child = spawnPinned(SERVER_CORE, [...flags, 'src/main.ts'], serverEnvironment(path, port));
+    child = spawnPinned(
+      SERVER_CORE,
+      [...flags, 'src/main.ts'],
+      serverEnvironment(path, port),
+      switchboardCheckout.dir,
+    );
   } else {
     child = spawnPinned(SERVER_CORE, [...flags, PEER_FILES[name], '--port', String(port)]);
   }
