@@ -289,7 +289,7 @@ export async function durableSession(ctx: Context): Promise<void> {
     const phase = outcome.phases.iv;
     if (!phase) throw new Error('phase iv missing');
     ctx.log(
-      `  switchboard (iv): ${Math.round(phase.ackedPerSecond ?? 0)} durable sends/s (${perRoom} senders per room), ack p99 ${phase.rttMs?.p99.toFixed(1)} ms, errors ${phase.errors}${phase.firstError ? ` (${phase.firstError})` : ''}`,
+      `  switchboard (iv): ${Math.round(phase.ackedPerSecond ?? 0)} durable sends/s (${perRoom} senders per room), ack p99 ${phase.rttMs?.p99.toFixed(1)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}${phase.firstError ? ` (${phase.firstError})` : ''}`,
     );
     ctx.record({
       scenario: 'iv',
@@ -342,7 +342,7 @@ export async function replaySession(ctx: Context): Promise<void> {
     if (!phase) throw new Error('phase v missing');
     const growth = (phase.serverPeakRss - phase.serverRssBefore) / 1024 / 1024;
     ctx.log(
-      `  switchboard (v): ${phase.delivered}/${expect} replayed at ${Math.round(phase.deliveredPerSecond)}/s, peak RSS ${(phase.serverPeakRss / 1024 / 1024).toFixed(0)} MB (+${growth.toFixed(1)} MB)`,
+      `  switchboard (v): ${phase.delivered}/${expect} replayed at ${Math.round(phase.deliveredPerSecond)}/s, peak RSS ${(phase.serverPeakRss / 1024 / 1024).toFixed(0)} MB (+${growth.toFixed(1)} MB), server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%`,
     );
     ctx.record({
       scenario: 'v',
@@ -391,7 +391,7 @@ export async function historySession(ctx: Context): Promise<void> {
     const phase = outcome.phases.vi;
     if (!phase) throw new Error('phase vi missing');
     ctx.log(
-      `  switchboard (vi): ${phase.delivered} pages, p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, errors ${phase.errors}`,
+      `  switchboard (vi): ${phase.delivered} pages, p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}`,
     );
     ctx.record({
       scenario: 'vi',
