@@ -69,6 +69,7 @@ mkdirSync(resultsDir, { recursive: true });
 
 const log = (line: string) => console.log(line);
 const samples: Sample[] = [];
+const phases: Record<string, unknown>[] = [];
 let currentRun = 0;
 const failures: string[] = [];
 
@@ -233,6 +234,8 @@ async function main(): Promise<void> {
     workDir,
     ...(await templates()),
     record: (sample) => samples.push({ ...sample, run: currentRun }),
+    keep: (scenario, server, phase, live) =>
+      phases.push({ scenario, server, run: currentRun, live, ...phase }),
     log,
   };
   if (profile) {
@@ -267,7 +270,7 @@ async function main(): Promise<void> {
   writeFileSync(join(resultsDir, 'results.md'), md);
   writeFileSync(
     join(resultsDir, 'results.json'),
-    `${JSON.stringify({ quick, startedAt, finishedAt, sizes, machine: host, versions: versions(), summary, targets, samples, failures }, null, 2)}\n`,
+    `${JSON.stringify({ quick, startedAt, finishedAt, sizes, machine: host, versions: versions(), summary, targets, samples, phases, failures }, null, 2)}\n`,
   );
   writeFileSync(
     join(resultsDir, 'results.svg'),

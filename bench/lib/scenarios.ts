@@ -2,6 +2,8 @@
 import type { ClientSpec, LoadSpec } from '../load.js';
 import { rssBytes } from './proc.js';
 import {
+  type LoadOutcome,
+  type MeasuredPhase,
   type RunningServer,
   runLoad,
   type ServerName,
@@ -76,6 +78,13 @@ export interface Context {
   /** The replay and history rooms. */
   stored: Template;
   record(sample: Omit<Sample, 'run'>): void;
+  /** Keeps a phase's whole result (counts, timeouts, errors, CPU) for results.json. */
+  keep(
+    scenario: string,
+    server: ServerName,
+    phase: MeasuredPhase,
+    live?: LoadOutcome['live'],
+  ): void;
   log(line: string): void;
 }
 
@@ -149,6 +158,8 @@ export async function roomsSession(name: ServerName, ctx: Context): Promise<void
     const closed = outcome.phases.i;
     const rate = outcome.phases['i-rate'];
     if (!closed || !rate) throw new Error('phases missing');
+    ctx.keep('i', name, closed, outcome.live);
+    ctx.keep('i-rate', name, rate, outcome.live);
     ctx.log(
       `  ${name} (i): ${Math.round(closed.deliveredPerSecond)} delivered/s, p50 ${closed.rttMs?.p50.toFixed(1)} ms, p99 ${closed.rttMs?.p99.toFixed(1)} ms, server CPU ${(closed.serverCpuShare * 100).toFixed(0)}%, load CPU ${(closed.loadCpuShare * 100).toFixed(0)}%, errors ${closed.errors}${closed.firstError ? ` (${closed.firstError})` : ''}`,
     );
@@ -238,6 +249,7 @@ export async function bigRoomSession(name: ServerName, ctx: Context): Promise<vo
     const outcome = await runLoad(server, spec, ctx.workDir, 240_000, 3_000);
     const phase = outcome.phases.ii;
     if (!phase) throw new Error('phase ii missing');
+    ctx.keep('ii', name, phase, outcome.live);
     const perConnection = (outcome.idleRss - before) / outcome.live.live / 1024;
     const share = phase.expected ? phase.delivered / phase.expected : 0;
     ctx.log(
@@ -288,6 +300,7 @@ export async function durableSession(ctx: Context): Promise<void> {
     const outcome = await runLoad(server, spec, ctx.workDir, 90_000);
     const phase = outcome.phases.iv;
     if (!phase) throw new Error('phase iv missing');
+    ctx.keep('iv', 'switchboard', phase);
     ctx.log(
       `  switchboard (iv): ${Math.round(phase.ackedPerSecond ?? 0)} durable sends/s (${perRoom} senders per room), ack p99 ${phase.rttMs?.p99.toFixed(1)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}${phase.firstError ? ` (${phase.firstError})` : ''}`,
     );
@@ -340,6 +353,7 @@ export async function replaySession(ctx: Context): Promise<void> {
     const outcome = await runLoad(server, spec, ctx.workDir, 90_000);
     const phase = outcome.phases.v;
     if (!phase) throw new Error('phase v missing');
+    ctx.keep('v', 'switchboard', phase);
     const growth = (phase.serverPeakRss - phase.serverRssBefore) / 1024 / 1024;
     ctx.log(
       `  switchboard (v): ${phase.delivered}/${expect} replayed at ${Math.round(phase.deliveredPerSecond)}/s, peak RSS ${(phase.serverPeakRss / 1024 / 1024).toFixed(0)} MB (+${growth.toFixed(1)} MB), server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%`,
@@ -390,6 +404,7 @@ export async function historySession(ctx: Context): Promise<void> {
     const outcome = await runLoad(server, spec, ctx.workDir, 120_000);
     const phase = outcome.phases.vi;
     if (!phase) throw new Error('phase vi missing');
+    ctx.keep('vi', 'switchboard', phase);
     ctx.log(
       `  switchboard (vi): ${phase.delivered} pages, p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}`,
     );
