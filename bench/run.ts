@@ -253,7 +253,14 @@ async function main(): Promise<void> {
     if (ours && wanted('iv')) await attempt('switchboard (iv)', () => durableSession(ctx));
     if (ours && wanted('v')) await attempt('switchboard (v)', () => replaySession(ctx));
     if (ours && wanted('vi')) await attempt('switchboard (vi)', () => historySession(ctx));
+    // After each run, so that a run cut short still leaves the runs it finished.
+    if (currentRun < sizes.runs) writeOutputs(currentRun, false);
   }
+  writeOutputs(sizes.runs, true);
+}
+
+/** Writes the table, JSON, chart (and BENCHMARKS.md) from the runs done so far. */
+function writeOutputs(runsDone: number, final: boolean): void {
   const finishedAt = new Date();
   const summary = summarize(samples);
   const targets = judgeTargets(summary);
@@ -261,7 +268,7 @@ async function main(): Promise<void> {
   const heading = [
     `## Results${quick ? ' (quick mode: smaller sizes, shorter, one run; do not compare with full runs)' : ''}`,
     '',
-    `${startedAt.toISOString()} to ${finishedAt.toISOString()}, ${sizes.runs} run(s) per server, servers interleaved.`,
+    `${startedAt.toISOString()} to ${finishedAt.toISOString()}, ${runsDone} of ${sizes.runs} run(s) per server${final ? '' : ' (still running)'}, servers interleaved.`,
     `Sizes: (i) ${sizes.rooms} rooms × ${sizes.roomSize} clients, ${sizes.seconds} s after ${sizes.warmupSeconds} s warm-up; (i-rate) ${sizes.rateTotal} sends/s; (ii)/(iii) ${sizes.bigRoom} clients in one room, ${sizes.bigRoomRate} sends/s by ${sizes.bigRoomSenders} senders; (iv) ${sizes.durableSenders} senders; (v) ${sizes.replayMessages} messages; (vi) ${sizes.historyMessages} messages, ${sizes.historyRequests} pages.`,
     `Machine: ${host.nproc} cores (${host.cpu}), ${host.memoryGiB} GiB; load average (1, 5, 15 min) ${host.loadAverageAtStart} at the start and ${host.loadAverageAtEnd} at the end: above ${host.nproc}, other work shared the cores and the figures are noisy; compare ratios within the run.`,
     ...(failures.length ? ['', `Failed sessions: ${failures.join('; ')}`] : []),
@@ -280,6 +287,7 @@ async function main(): Promise<void> {
     ),
   );
   if (!quick && !partial) writeFileSync('BENCHMARKS.md', benchmarksDocument(md, host));
+  if (!final) return;
   log('');
   log(md);
   log(
