@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -219,6 +220,8 @@ async function runProfile(ctx: Context): Promise<void> {
   }
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
+  // Kept (not committed) for a closer look: bench/tmp/latest.cpuprofile.
+  copyFileSync(join(profDir, file), join('bench', 'tmp', 'latest.cpuprofile'));
   const summary = summarizeProfile(join(profDir, file), 25, window);
   // Always beside the full results: the profile is of scenario (i) whatever the sizes.
   writeFileSync(join('bench', 'results', 'profile.md'), summary);

@@ -15,6 +15,17 @@ interface CpuProfile {
   endTime: number;
 }
 
+/** Where a function's self time goes: a package, our src/, Node's core, or V8 itself. */
+function packageOf(frame: ProfileNode['callFrame']): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1];
+  if (pkg) return pkg;
+  if (frame.url.includes('/src/')) return 'switchboard src/';
+  if (frame.url.startsWith('node:')) return 'node core (JavaScript)';
+  if (frame.url === '' && frame.functionName.startsWith('(')) return frame.functionName;
+  if (frame.url === '') return 'native (writev, microtask queue, …)';
+  return shortUrl(frame.url);
+}
+
 const shortUrl = (url: string) =>
   url
     .replace(/^file:\/\//, '')
@@ -50,16 +61,7 @@ export function summarizeProfile(
     const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '(native)';
     const name = `${frame.functionName || '(anonymous)'} ${where}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
-    const pkg = frame.url.includes('/node_modules/')
-      ? (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1] ?? 'node_modules')
-      : frame.url.includes('/src/')
-        ? 'switchboard src/'
-        : frame.url.startsWith('node:')
-          ? 'node core'
-          : frame.functionName.startsWith('(')
-            ? frame.functionName
-            : 'other';
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
+    byPackage.set(packageOf(frame), (byPackage.get(packageOf(frame)) ?? 0) + micros);
   }
   const pct = (micros: number) => `${((micros / total) * 100).toFixed(1)}%`;
   const lines = [
