@@ -428,6 +428,12 @@ async function main(): Promise<void> {
   const failed = await openAll(clients, 100);
   const connectSeconds = (performance.now() - connectStarted) / 1000;
   const live = spec.probe ? await probe(subscribed, senders) : subscribed.length;
+  // A probe still fanning out must not count as a delivery of the first phase.
+  for (let quietUntil = performance.now() + 15_000; performance.now() < quietUntil; ) {
+    const before = delivered;
+    await sleep(500);
+    if (delivered === before) break;
+  }
   for (const c of clients) c.count = 0;
   emit({ event: 'live', connected: clients.length - failed, failed, live, connectSeconds });
   await nextLine();
