@@ -1,0 +1,469 @@
+/**
+ * The load client, one process pinned to its own core: opens the connections of a spec
+ * (JSON file in argv[2]), then runs its phases and prints one JSON line per event on stdout.
+ * It waits for a line on stdin between "live" and the first phase, so the orchestrator can
+ * read the server's memory with every connection open and idle.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { ROOM_HISTORY } from './lib/chat.js';
+import { LeanSocket } from './lib/lean-ws.js';
+import { type Peer, PROTOCOLS, type ProtocolName, pathFor } from './lib/protocols.js';
+import { percentiles } from './lib/stats.js';
+
+export interface ClientSpec {
+  room: string;
+  token?: string | undefined;
+  after?: string | undefined;
+  /** False for senders that only send (scenario iv). */
+  subscribe?: boolean;
+}
+
+export type PhaseSpec =
+  | { name: string; kind: 'closed'; warmupSeconds: number; seconds: number }
+  | { name: string; kind: 'rate'; perSecond: number; seconds: number; drainSeconds: number }
+  | { name: string; kind: 'acks'; warmupSeconds: number; seconds: number }
+  | { name: string; kind: 'replay'; client: ClientSpec; expect: number; timeoutSeconds: number }
+  | { name: string; kind: 'history'; url: string; token: string; roomId: string; requests: number };
+
+export interface LoadSpec {
+  protocol: ProtocolName;
+  port: number;
+  clients: ClientSpec[];
+  /** Indices into clients; the first sender of each room also sends the probes. */
+  senders: number[];
+  /** Send probes until every subscribed client has received one before going live. */
+  probe: boolean;
+  phases: PhaseSpec[];
+}
+
+export interface PhaseResult {
+  seconds: number;
+  sent: number;
+  delivered: number;
+  deliveredPerSecond: number;
+  /** Deliveries expected from the sends of the phase (rate phases). */
+  expected?: number;
+  acked?: number;
+  ackedPerSecond?: number;
+  rttMs?: { p50: number; p99: number; max: number; samples: number };
+  errors: number;
+  firstError?: string;
+  timeouts?: number;
+  loadCpuShare: number;
+}
+
+const spec = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as LoadSpec;
+const protocol = PROTOCOLS[spec.protocol];
+const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+
+let delivered = 0;
+let errors = 0;
+let firstError: string | undefined;
+
+type Mode = 'idle' | 'closed' | 'acks';
+let mode: Mode = 'idle';
+let measuring = false;
+const rtts: number[] = [];
+let acked = 0;
+let sent = 0;
+
+class Client implements Peer {
+  socket!: LeanSocket;
+  isReady = false;
+  count = 0;
+  next = 0;
+  readonly pending = new Map<string, number>();
+  readonly room: string;
+  readonly token: string | undefined;
+  readonly after: string | undefined;
+  readonly subscribe: boolean;
+  #readyWaiter: (() => void) | undefined;
+
+  constructor(
+    clientSpec: ClientSpec,
+    readonly index: number,
+    readonly sender: boolean,
+  ) {
+    this.room = clientSpec.room;
+    this.token = clientSpec.token;
+    this.after = clientSpec.after;
+    this.subscribe = clientSpec.subscribe ?? true;
+  }
+
+  async open(): Promise<void> {
+    const readied = new Promise<void>((resolve) => {
+      this.#readyWaiter = resolve;
+    });
+    await LeanSocket.open(spec.port, pathFor(spec.protocol, this.room), protocol.subprotocol, {
+      onOpen: (socket) => {
+        this.socket = socket;
+        socket.readLarge = true;
+        protocol.open(this);
+      },
+      onLarge: (payload) => this.#large(payload),
+      onSmall: (payload) => protocol.control(this, payload.toString()),
+      onClose: () => {
+        if (this.isReady && !stopping) {
+          errors += 1;
+          firstError ??= `connection ${this.index} closed by the server`;
+        }
+      },
+    });
+    await withTimeout(readied, 15_000, `client ${this.index} not ready`);
+  }
+
+  ready(): void {
+    this.isReady = true;
+    this.socket.readLarge = this.sender;
+    this.#readyWaiter?.();
+  }
+
+  acked(clientId: string | undefined, error: string | undefined): void {
+    if (error) {
+      errors += 1;
+      firstError ??= error;
+    }
+    if (mode !== 'acks' || clientId === undefined) {
+      // A refused send never comes back as a delivery: keep a closed loop going.
+      if (error && clientId !== undefined && this.pending.delete(clientId) && mode === 'closed')
+        this.sendNext();
+      return;
+    }
+    const started = this.pending.get(clientId);
+    if (started === undefined) return;
+    this.pending.delete(clientId);
+    if (!error) {
+      acked += measuring ? 1 : 0;
+      if (measuring) rtts.push(performance.now() - started);
+    }
+    this.sendNext();
+  }
+
+  sendNext(): void {
+    const clientId = `c${this.index}-${this.next++}`;
+    this.pending.set(clientId, performance.now());
+    sent += measuring ? 1 : 0;
+    protocol.send(this, clientId);
+  }
+
+  #large(payload: Buffer | undefined): void {
+    if (!this.isReady) {
+      if (payload) protocol.control(this, payload.toString());
+      return;
+    }
+    if (!payload) {
+      this.count += 1;
+      delivered += 1;
+      return;
+    }
+    const clientId = protocol.deliveredClientId(this, payload);
+    if (clientId === undefined) return;
+    this.count += 1;
+    delivered += 1;
+    const started = this.pending.get(clientId);
+    if (started === undefined) return;
+    this.pending.delete(clientId);
+    if (measuring) rtts.push(performance.now() - started);
+    if (mode === 'closed') this.sendNext();
+  }
+}
+
+let stopping = false;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function openAll(clients: Client[], concurrency: number): Promise<number> {
+  let failed = 0;
+  let at = 0;
+  const worker = async () => {
+    while (at < clients.length) {
+      const client = clients[at++];
+      if (!client) break;
+      try {
+        await client.open();
+      } catch (error) {
+        failed += 1;
+        firstError ??= `connect: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return failed;
+}
+
+/** Waits until the last own message of every sender came back, at most `ms`. */
+async function drainPending(senders: Client[], ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (senders.some((s) => s.pending.size > 0) && performance.now() < until) await sleep(5);
+}
+
+function snapshot() {
+  return { at: performance.now(), cpu: process.cpuUsage(), delivered, errors };
+}
+
+function finish(
+  from: ReturnType<typeof snapshot>,
+  extra: Partial<PhaseResult> = {},
+  timeouts = 0,
+): PhaseResult {
+  const seconds = (performance.now() - from.at) / 1000;
+  const cpu = process.cpuUsage(from.cpu);
+  const count = delivered - from.delivered;
+  const result: PhaseResult = {
+    seconds,
+    sent,
+    delivered: count,
+    deliveredPerSecond: count / seconds,
+    errors: errors - from.errors,
+    loadCpuShare: (cpu.user + cpu.system) / 1e6 / seconds,
+    ...extra,
+  };
+  if (rtts.length > 0) result.rttMs = { ...percentiles(rtts), samples: rtts.length };
+  if (firstError) result.firstError = firstError;
+  if (timeouts > 0) result.timeouts = timeouts;
+  return result;
+}
+
+function resetCounters(): void {
+  rtts.length = 0;
+  acked = 0;
+  sent = 0;
+}
+
+async function closedPhase(
+  phase: { warmupSeconds: number; seconds: number },
+  senders: Client[],
+  kind: 'closed' | 'acks',
+): Promise<PhaseResult> {
+  resetCounters();
+  mode = kind;
+  for (const sender of senders) sender.sendNext();
+  await sleep(phase.warmupSeconds * 1000);
+  resetCounters();
+  measuring = true;
+  const from = snapshot();
+  // A lost message would stall its sender's loop: count it and send again.
+  let timeouts = 0;
+  const watchdog = setInterval(() => {
+    const stale = performance.now() - 5_000;
+    for (const sender of senders) {
+      for (const [clientId, started] of sender.pending) {
+        if (started >= stale) continue;
+        sender.pending.delete(clientId);
+        timeouts += 1;
+        sender.sendNext();
+      }
+    }
+  }, 1_000);
+  await sleep(phase.seconds * 1000);
+  measuring = false;
+  clearInterval(watchdog);
+  const result = finish(from, kind === 'acks' ? { acked, ackedPerSecond: 0 } : {}, timeouts);
+  if (kind === 'acks') result.ackedPerSecond = acked / result.seconds;
+  mode = 'idle';
+  await drainPending(senders, 3_000);
+  return result;
+}
+
+async function ratePhase(
+  phase: { perSecond: number; seconds: number; drainSeconds: number },
+  senders: Client[],
+  roomSizes: Map<string, number>,
+): Promise<PhaseResult> {
+  resetCounters();
+  mode = 'idle';
+  measuring = true;
+  const from = snapshot();
+  const each = phase.perSecond / senders.length;
+  let expected = 0;
+  const perSender = new Array<number>(senders.length).fill(0);
+  await new Promise<void>((resolve) => {
+    const ticker = setInterval(() => {
+      const elapsed = (performance.now() - from.at) / 1000;
+      if (elapsed >= phase.seconds) {
+        clearInterval(ticker);
+        resolve();
+        return;
+      }
+      senders.forEach((sender, i) => {
+        const due = Math.floor(elapsed * each) + 1;
+        while ((perSender[i] ?? 0) < due) {
+          perSender[i] = (perSender[i] ?? 0) + 1;
+          expected += roomSizes.get(sender.room) ?? 0;
+          sender.sendNext();
+        }
+      });
+    }, 2);
+  });
+  const sendEnd = performance.now();
+  const until = sendEnd + phase.drainSeconds * 1000;
+  while (performance.now() < until && delivered - from.delivered < expected) await sleep(10);
+  measuring = false;
+  const result = finish(from, { expected });
+  // Delivered per second over the sending window, not the drain.
+  result.deliveredPerSecond = result.delivered / ((sendEnd - from.at) / 1000);
+  // Own messages still missing are lost for the round trip: count them as timeouts.
+  let missing = 0;
+  for (const sender of senders) missing += sender.pending.size;
+  if (missing > 0) result.timeouts = missing;
+  for (const sender of senders) sender.pending.clear();
+  return result;
+}
+
+async function replayPhase(phase: {
+  client: ClientSpec;
+  expect: number;
+  timeoutSeconds: number;
+}): Promise<PhaseResult> {
+  resetCounters();
+  const client = new Client(phase.client, -1, false);
+  const from = snapshot();
+  await client.open();
+  const until = performance.now() + phase.timeoutSeconds * 1000;
+  while (client.count < phase.expect && performance.now() < until) await sleep(2);
+  const result = finish(from);
+  client.socket.close();
+  return result;
+}
+
+interface HistoryPage {
+  data?: { roomHistory: { pageInfo: { startCursor: string | null; endCursor: string | null } } };
+}
+
+/**
+ * Pages of 50, one request at a time: the latest page, walking back from it, and walking
+ * forward from the oldest, in turn, so reads land at both ends and deep in the room.
+ */
+async function historyPhase(phase: {
+  url: string;
+  token: string;
+  roomId: string;
+  requests: number;
+}): Promise<PhaseResult> {
+  const ask = async (variables: Record<string, string | number>) => {
+    const response = await fetch(phase.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${phase.token}` },
+      body: JSON.stringify({
+        query: ROOM_HISTORY,
+        variables: { roomId: phase.roomId, ...variables },
+      }),
+    });
+    const page = (await response.json()) as HistoryPage;
+    if (!page.data) {
+      errors += 1;
+      firstError ??= JSON.stringify(page).slice(0, 200);
+    }
+    return page.data?.roomHistory.pageInfo;
+  };
+  let before: string | null | undefined;
+  let after: string | null | undefined;
+  const one = async (i: number) => {
+    const kind = i % 3;
+    if (kind === 0) await ask({ last: 50 });
+    else if (kind === 1) {
+      const info = await ask(before ? { last: 50, before } : { last: 50 });
+      before = info?.startCursor;
+    } else {
+      const info = await ask(after ? { first: 50, after } : { first: 50 });
+      after = info?.endCursor;
+    }
+  };
+  for (let i = 0; i < 60; i += 1) await one(i);
+  resetCounters();
+  measuring = true;
+  const from = snapshot();
+  for (let i = 0; i < phase.requests; i += 1) {
+    const started = performance.now();
+    await one(i);
+    rtts.push(performance.now() - started);
+  }
+  measuring = false;
+  const result = finish(from);
+  result.delivered = phase.requests;
+  result.deliveredPerSecond = phase.requests / result.seconds;
+  return result;
+}
+
+async function probe(subscribed: Client[], senders: Client[]): Promise<number> {
+  const probers = new Map<string, Client>();
+  for (const sender of senders) if (!probers.has(sender.room)) probers.set(sender.room, sender);
+  const until = performance.now() + 60_000;
+  let round = 0;
+  while (performance.now() < until) {
+    const waiting = subscribed.filter((c) => c.count === 0 && !c.socket.closed);
+    if (waiting.length === 0) break;
+    const rooms = new Set(waiting.map((c) => c.room));
+    if (round % 50 === 0) {
+      for (const room of rooms) {
+        const prober = probers.get(room);
+        if (prober) protocol.send(prober, `probe-${round}`);
+      }
+    }
+    round += 1;
+    await sleep(20);
+  }
+  return subscribed.filter((c) => c.count > 0).length;
+}
+
+async function main(): Promise<void> {
+  const senderSet = new Set(spec.senders);
+  const clients = spec.clients.map((c, i) => new Client(c, i, senderSet.has(i)));
+  const senders = spec.senders.map((i) => clients[i]).filter((c): c is Client => !!c);
+  const subscribed = clients.filter((c) => c.subscribe);
+  const roomSizes = new Map<string, number>();
+  for (const c of subscribed) roomSizes.set(c.room, (roomSizes.get(c.room) ?? 0) + 1);
+
+  const connectStarted = performance.now();
+  const failed = await openAll(clients, 100);
+  const connectSeconds = (performance.now() - connectStarted) / 1000;
+  const live = spec.probe ? await probe(subscribed, senders) : subscribed.length;
+  // A probe still fanning out must not count as a delivery of the first phase.
+  for (let quietUntil = performance.now() + 15_000; performance.now() < quietUntil; ) {
+    const before = delivered;
+    await sleep(500);
+    if (delivered === before) break;
+  }
+  for (const c of clients) c.count = 0;
+  emit({ event: 'live', connected: clients.length - failed, failed, live, connectSeconds });
+  await nextLine();
+
+  for (const phase of spec.phases) {
+    emit({ event: 'phase-start', name: phase.name });
+    let result: PhaseResult;
+    if (phase.kind === 'closed' || phase.kind === 'acks')
+      result = await closedPhase(phase, senders, phase.kind);
+    else if (phase.kind === 'rate') result = await ratePhase(phase, senders, roomSizes);
+    else if (phase.kind === 'replay') result = await replayPhase(phase);
+    else result = await historyPhase(phase);
+    emit({ event: 'phase-end', name: phase.name, result });
+    errors = 0;
+    firstError = undefined;
+  }
+  stopping = true;
+  for (const c of clients) c.socket?.close();
+  emit({ event: 'done' });
+}
+
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function nextLine(): Promise<void> {
+  await lines.next();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    emit({ event: 'failed', message: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  },
+);
