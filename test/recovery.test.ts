@@ -68,17 +68,30 @@ afterAll(async () => {
   }
 });
 
+/**
+ * One instance alone, whatever the runner's REDIS_URL: with Redis, a killed instance's
+ * users rightly stay ONLINE until PRESENCE_TTL (test/multi-instance.test.ts covers that).
+ */
+const EMBEDDED = { REDIS_URL: '' };
+
 describe('after a crash (kill -9)', () => {
   it('marks everyone OFFLINE, with lastSeenAt their last stored activity', async () => {
     const { storage } = await dataDir();
-    const server = await startCrashable(storage);
+    const server = await startCrashable(storage, EMBEDDED);
     try {
       const alice = await signUp(server);
       const client = wsClient(server, alice.token, { lazy: false });
       await connected(client);
-      const online = (await alice.http.request(RecPresenceDoc, { userIds: [alice.id] }))
-        .presence[0];
-      expect(online).toMatchObject({ status: 'ONLINE', connectionCount: 1 });
+      // The acknowledgement may come before presence has stored the connection.
+      const online = await vi.waitFor(
+        async () => {
+          const [seen] = (await alice.http.request(RecPresenceDoc, { userIds: [alice.id] }))
+            .presence;
+          expect(seen).toMatchObject({ status: 'ONLINE', connectionCount: 1 });
+          return seen;
+        },
+        { timeout: 10_000, interval: 20 },
+      );
       const seenOnline = Date.parse(online?.lastSeenAt ?? '');
 
       const killedAt = Date.now();
@@ -97,7 +110,7 @@ describe('after a crash (kill -9)', () => {
   it('resumes from the position flushed at disconnect; positions are not written per message', async () => {
     const { storage } = await dataDir();
     // The timer never fires within the test: only the disconnect can write the position.
-    const env = { DELIVERY_FLUSH_MS: '3600000' };
+    const env = { ...EMBEDDED, DELIVERY_FLUSH_MS: '3600000' };
     const server = await startCrashable(storage, env);
     try {
       const alice = await signUp(server);
@@ -156,7 +169,7 @@ describe('after a crash (kill -9)', () => {
   it('keeps the development secret beside the data: tokens survive, other data dirs refuse them', async () => {
     const { dir, storage } = await dataDir();
     // No JWT_SECRET (an empty value is none): the server makes one and keeps it.
-    const env = { JWT_SECRET: '' };
+    const env = { ...EMBEDDED, JWT_SECRET: '' };
     const server = await startCrashable(storage, env);
     const other = await startProcess((await dataDir()).storage, env);
     try {
