@@ -165,7 +165,15 @@ export function attachWebSocket(
           const code = error.extensions.code ?? 'GRAPHQL_PARSE_FAILED';
           return [new GraphQLError(error.message, { extensions: { code } })];
         }
-        const errors = validate(schema, document);
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(schema, document);
+        } catch (error) {
+          // graphql 16's SingleFieldSubscriptionsRule throws (not reports) on a directive
+          // whose required variable is missing; uncaught, graphql-ws would close with 4500.
+          const message = error instanceof GraphQLError ? error.message : 'Invalid document';
+          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
+        }
         if (errors.length > 0) {
           return errors.map(
             (error: GraphQLError) =>
