@@ -12,6 +12,7 @@ import {
   uniqueName,
   wsClient,
 } from './helpers/clients.js';
+import { sample } from './helpers/metrics.js';
 import { startProxy } from './helpers/proxy.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -53,11 +54,6 @@ const OpsStatsDoc = graphql(`
 `);
 
 /** The value of one sample in Prometheus text format, e.g. `x_total{channel="ROOM"}`. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
 async function metricsText(server: TestServer): Promise<string> {
   const response = await fetch(new URL('/metrics', server.url));
   expect(response.status).toBe(200);

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { graphql } from './gql/index.js';
 import { describeBackends } from './helpers/backends.js';
 import { connected, signUp, type TestUser, uniqueName, wsClient } from './helpers/clients.js';
+import { metricOf } from './helpers/metrics.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const SlowCreateRoomDoc = graphql(`
@@ -251,13 +252,6 @@ function retainedHeap(gc: () => void): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** One sample of the server's Prometheus output (0 when absent). */
-async function metricValue(server: TestServer, name: string): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', server.url))).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.slice(name.length + 1)) : 0;
-}
-
 async function healthStatus(server: TestServer): Promise<number> {
   const response = await fetch(new URL('/health', server.url));
   return response.status;
@@ -269,8 +263,7 @@ const FLOOD_TIMEOUT_MS = 240_000;
 describeBackends('slow consumers and publish bursts', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    // Thousands of sends: durability per commit (FULL) is not what is tested here, and a
-    // paused reader has ws's close timeout (30 s) to read its 4413 once the flood is over.
+    // Thousands of sends: durability per commit (FULL) is not what is tested here.
     server = await startTestServer(
       { ...backend.env(), SQLITE_SYNCHRONOUS: 'NORMAL' },
       { synchronousCommit: false },
@@ -319,7 +312,7 @@ describeBackends('slow consumers and publish bursts', (backend) => {
       // outlasts that, so each reader is resumed as soon as the server has cut it off.
       await vi.waitFor(
         async () =>
-          expect(await metricValue(server, 'switchboard_slow_consumer_closes_total')).toBe(
+          expect(await metricOf(server, 'switchboard_slow_consumer_closes_total')).toBe(
             SLOW_READERS,
           ),
         { timeout: FLOOD_TIMEOUT_MS, interval: 50 },
