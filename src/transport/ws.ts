@@ -24,7 +24,7 @@ export interface WsLimits {
   connectionInitTimeoutMs: number;
 }
 
-/** What the transport reports: a counter of subscription deliveries per root field. */
+/** What the transport reports to metrics: deliveries per root field, and slow-consumer cut-offs. */
 export interface WsObservers {
   deliveries: (field: string) => () => void;
   /** A connection was cut off as a slow consumer (4413). */
