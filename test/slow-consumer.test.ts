@@ -151,7 +151,12 @@ interface RawReader {
   readonly closed: Promise<{ code: number; reason: string }>;
 }
 
-async function rawReader(server: TestServer, token: string, roomId: string): Promise<RawReader> {
+async function rawReader(
+  server: TestServer,
+  token: string,
+  roomId: string,
+  after?: string,
+): Promise<RawReader> {
   const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
   let last: Delivered | undefined;
   let count = 0;
@@ -200,7 +205,7 @@ async function rawReader(server: TestServer, token: string, roomId: string): Pro
     JSON.stringify({
       id: 'flooded',
       type: 'subscribe',
-      payload: { query: print(SlowFollowDoc), variables: { roomId } },
+      payload: { query: print(SlowFollowDoc), variables: { roomId, after } },
     }),
   );
   return {
@@ -218,6 +223,15 @@ async function rawReader(server: TestServer, token: string, roomId: string): Pro
       }),
     closed,
   };
+}
+
+/**
+ * A message to subscribe after: these readers are not members, and without a cursor a
+ * subscription is live only, so one set up after a send's publish would never get it.
+ */
+async function startMessage(user: TestUser, roomId: string): Promise<Delivered> {
+  const { sendRoomMessage } = await user.http.request(SlowSendDoc, { roomId, content: 'start' });
+  return { ...sendRoomMessage, content: 'start' };
 }
 
 /** Sends `count` messages with at most `inFlight` requests open at once. */
@@ -287,17 +301,24 @@ describeBackends('slow consumers and publish bursts', (backend) => {
       const slowUsers = await Promise.all(
         Array.from({ length: SLOW_READERS }, () => signUp(server)),
       );
+      // From a cursor, not live only: a subscription set up after the marker's publish
+      // still gets it (from storage). Once it arrives everywhere, every subscription is live.
+      const start = await startMessage(owner, roomId);
       const slow = await Promise.all(
-        slowUsers.map((user) => rawReader(server, user.token, roomId)),
+        slowUsers.map((user) => rawReader(server, user.token, roomId, start.cursor)),
       );
-
-      // Not members: live only. Once a marker arrives everywhere, every subscription is live.
-      const fast = follow(fastClient, roomId, undefined, 2, (content) => content.split(':')[0]);
+      const fast = follow(
+        fastClient,
+        roomId,
+        start.cursor,
+        start.seq + 1,
+        (content) => content.split(':')[0],
+      );
       const { sendRoomMessage: marker } = await owner.http.request(SlowSendDoc, {
         roomId,
         content: 'ready',
       });
-      expect(marker.seq).toBe(2);
+      expect(marker.seq).toBe(start.seq + 1);
       await fast.reached(marker.seq);
       await Promise.all(slow.map((reader) => reader.reached(marker.seq)));
       for (const reader of slow) reader.socket.pause();
@@ -378,7 +399,10 @@ describeBackends('slow consumers and publish bursts', (backend) => {
         await sendConcurrently(owner, roomId, backlog, 32, (i) =>
           `${i}:`.padEnd(MESSAGE_CHARS, 'x'),
         );
-        const head = 2 + backlog;
+        // The bystander follows from the last of it: it cannot miss the first live send.
+        const last = await startMessage(owner, roomId);
+        const head = last.seq;
+        expect(head).toBe(2 + backlog + 1);
 
         const gc = collectGarbage();
         const heapBefore = retainedHeap(gc);
@@ -388,7 +412,7 @@ describeBackends('slow consumers and publish bursts', (backend) => {
         // Meanwhile others are served at once: the replay waits on its own socket only.
         const bystanderClient = wsClient(paged, (await signUp(paged)).token, { lazy: false });
         await connected(bystanderClient);
-        const bystander = follow(bystanderClient, roomId, undefined, head + 1, (c) => c);
+        const bystander = follow(bystanderClient, roomId, last.cursor, head + 1, (c) => c);
         for (let i = 0; i < 20; i += 1) {
           const { sendRoomMessage } = await owner.http.request(SlowSendDoc, {
             roomId,
@@ -425,8 +449,9 @@ describeBackends('slow consumers and publish bursts', (backend) => {
           return client;
         }),
       );
+      const start = await startMessage(owner, roomId);
       const followers = clients.map((client) =>
-        follow(client, roomId, undefined, 2, (content) => content),
+        follow(client, roomId, start.cursor, start.seq + 1, (content) => content),
       );
       const { sendRoomMessage: marker } = await owner.http.request(SlowSendDoc, {
         roomId,

@@ -47,6 +47,11 @@ export class ConnectionBudget implements LiveBudget {
     this.#held = Math.max(0, this.#held - bytes);
   }
 
+  /** Cuts the consumer off now, as if it had passed the limit (no-op once cut off). */
+  cutOff(): void {
+    if (!this.#exceeded) this.#exceed();
+  }
+
   onExceeded(stop: () => void): () => void {
     if (this.#exceeded) {
       stop();

@@ -4,12 +4,19 @@ import type { WebSocket, WebSocketServer } from 'ws';
 export const KEEP_ALIVE_MS = 12_000;
 
 /**
- * Drops dead connections, like graphql-ws's own keep-alive (which is turned off), with one
- * difference: a socket already closing is left alone. A slow consumer closed with 4413 may
+ * Drops dead connections, like graphql-ws's own keep-alive (which is turned off), with two
+ * differences. A socket already closing is left alone: a slow consumer closed with 4413 may
  * not answer pings while it works through its backlog; ws's close timeout (30 s) gives it
- * that long to read the close frame, and only then destroys the socket.
+ * that long to read the close frame, and only then destroys the socket. And a socket that
+ * has not answered while output waits unsent on it has stopped reading rather than died:
+ * `cutOff` closes it as a slow consumer (4413, counted), so that a client that was only
+ * stalled reads why it was cut off behind its backlog and resumes from its cursor.
  */
-export function keepAlive(wss: WebSocketServer, intervalMs: number): () => void {
+export function keepAlive(
+  wss: WebSocketServer,
+  intervalMs: number,
+  cutOff: (socket: WebSocket) => void,
+): () => void {
   const answered = new WeakSet<WebSocket>();
   wss.on('connection', (socket) => {
     answered.add(socket);
@@ -19,7 +26,8 @@ export function keepAlive(wss: WebSocketServer, intervalMs: number): () => void 
     for (const socket of wss.clients) {
       if (socket.readyState !== socket.OPEN) continue;
       if (!answered.has(socket)) {
-        socket.terminate();
+        if (socket.bufferedAmount > 0) cutOff(socket);
+        if (socket.readyState === socket.OPEN) socket.terminate();
         continue;
       }
       answered.delete(socket);

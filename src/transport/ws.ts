@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { ConnectionBudget } from '../pubsub/live-budget.js';
 import type { DeliveryPositions } from '../services/delivery-positions.js';
 import type { Services } from '../services/index.js';
@@ -73,6 +73,7 @@ export function attachWebSocket(
     maxPayload: limits.maxPayloadBytes,
   });
   const connections = new WeakMap<object, Connection>();
+  const budgets = new WeakMap<WebSocket, ConnectionBudget>();
 
   const disposable = useServer(
     {
@@ -112,6 +113,7 @@ export function attachWebSocket(
           },
         );
         connections.set(ctx.extra, { viewer, id, expiry, liveBudget });
+        budgets.set(socket, liveBudget);
         return true;
       },
       onClose: async (ctx) => {
@@ -205,7 +207,7 @@ export function attachWebSocket(
     // graphql-ws's keep-alive would cut a closing slow consumer short; see heartbeat.ts.
     0,
   );
-  const stopKeepAlive = keepAlive(wss, KEEP_ALIVE_MS);
+  const stopKeepAlive = keepAlive(wss, KEEP_ALIVE_MS, (socket) => budgets.get(socket)?.cutOff());
 
   return {
     close: async () => {
