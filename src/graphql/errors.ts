@@ -17,7 +17,8 @@ export function maskError(error: unknown, message: string): Error {
   }
   if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
     const answer = original instanceof GraphQLError ? original : error;
-    if (answer.extensions.code !== undefined) return answer;
+    // graphql-jit's own errors (a null in a non-null field) may come without extensions.
+    if (answer.extensions?.code !== undefined) return answer;
     // graphql-js's variable coercion errors ("Variable "$x" got invalid value...", "was
     // not provided") come without a code; every expected error has one (SEMANTICS.md).
     return createGraphQLError(error.message, {

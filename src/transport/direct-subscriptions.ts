@@ -7,6 +7,7 @@ import {
   getOperationAST,
   Kind,
 } from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import WebSocket from 'ws';
 import { MASKED_ERROR_MESSAGE, maskOperationError } from './masking.js';
@@ -73,6 +74,30 @@ function rootField(args: ExecutionArgs): string {
   return selection?.kind === Kind.FIELD ? selection.name.value : '';
 }
 
+/**
+ * Each subscription document's operation compiled once (graphql-jit) into a function that
+ * executes its selection set for an event several times faster than graphql-js's
+ * interpreter: every event of every distinct subscription runs it. Null where it would
+ * not compile; graphql-js executes those.
+ */
+const compiledOperations = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+
+function compiledOperation(args: ExecutionArgs): CompiledQuery | null {
+  let byName = compiledOperations.get(args.document);
+  if (!byName) {
+    byName = new Map();
+    compiledOperations.set(args.document, byName);
+  }
+  const name = args.operationName ?? '';
+  let compiled = byName.get(name);
+  if (compiled === undefined) {
+    const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    compiled = isCompiledQuery(result) ? result : null;
+    byName.set(name, compiled);
+  }
+  return compiled;
+}
+
 /** One execution of the selection set for an event, noting whether a resolver read the viewer. */
 async function executeEvent(args: ExecutionArgs, event: unknown): Promise<Execution> {
   const context = args.contextValue as { viewer?: unknown };
@@ -85,11 +110,10 @@ async function executeEvent(args: ExecutionArgs, event: unknown): Promise<Execut
       },
     },
   }) as object;
-  const result: ExecutionResult = await execute({
-    ...args,
-    rootValue: event,
-    contextValue: tracked,
-  });
+  const compiled = compiledOperation(args);
+  const result: ExecutionResult = await (compiled
+    ? compiled.query(event, tracked, args.variableValues ?? {})
+    : execute({ ...args, rootValue: event, contextValue: tracked }));
   const errors = result.errors?.map((error) => maskOperationError(error, MASKED_ERROR_MESSAGE));
   return {
     json: JSON.stringify(errors ? { ...result, errors } : result),
