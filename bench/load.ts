@@ -17,6 +17,8 @@ export interface ClientSpec {
   after?: string | undefined;
   /** False for senders that only send (scenario iv). */
   subscribe?: boolean;
+  /** The server this client connects to, when not the spec's (several instances). */
+  port?: number;
 }
 
 export type PhaseSpec =
@@ -34,6 +36,11 @@ export interface LoadSpec {
   senders: number[];
   /** Send probes until every subscribed client has received one before going live. */
   probe: boolean;
+  /**
+   * Indices into clients (not senders) that read their frames and time each message of their
+   * room from its send: delivery to another client (e.g. on another instance), one clock.
+   */
+  observers?: number[];
   phases: PhaseSpec[];
 }
 
@@ -47,6 +54,8 @@ export interface PhaseResult {
   acked?: number;
   ackedPerSecond?: number;
   rttMs?: { p50: number; p99: number; max: number; samples: number };
+  /** From a send to its arrival at its room's observer (spec.observers). */
+  observedMs?: { p50: number; p99: number; max: number; samples: number };
   errors: number;
   firstError?: string;
   timeouts?: number;
@@ -65,6 +74,10 @@ type Mode = 'idle' | 'closed' | 'acks';
 let mode: Mode = 'idle';
 let measuring = false;
 const rtts: number[] = [];
+/** Send times by clientId, kept only while observers time deliveries to them. */
+const observing = (spec.observers?.length ?? 0) > 0;
+const sentAt = new Map<string, number>();
+const observed: number[] = [];
 let acked = 0;
 let sent = 0;
 
@@ -78,24 +91,27 @@ class Client implements Peer {
   readonly token: string | undefined;
   readonly after: string | undefined;
   readonly subscribe: boolean;
+  readonly port: number;
   #readyWaiter: (() => void) | undefined;
 
   constructor(
     clientSpec: ClientSpec,
     readonly index: number,
     readonly sender: boolean,
+    readonly observer = false,
   ) {
     this.room = clientSpec.room;
     this.token = clientSpec.token;
     this.after = clientSpec.after;
     this.subscribe = clientSpec.subscribe ?? true;
+    this.port = clientSpec.port ?? spec.port;
   }
 
   async open(): Promise<void> {
     const readied = new Promise<void>((resolve) => {
       this.#readyWaiter = resolve;
     });
-    await LeanSocket.open(spec.port, pathFor(spec.protocol, this.room), protocol.subprotocol, {
+    await LeanSocket.open(this.port, pathFor(spec.protocol, this.room), protocol.subprotocol, {
       onOpen: (socket) => {
         this.socket = socket;
         socket.readLarge = true;
@@ -115,7 +131,7 @@ class Client implements Peer {
 
   ready(): void {
     this.isReady = true;
-    this.socket.readLarge = this.sender;
+    this.socket.readLarge = this.sender || this.observer;
     this.#readyWaiter?.();
   }
 
@@ -142,7 +158,9 @@ class Client implements Peer {
 
   sendNext(): void {
     const clientId = `c${this.index}-${this.next++}`;
-    this.pending.set(clientId, performance.now());
+    const now = performance.now();
+    this.pending.set(clientId, now);
+    if (observing) sentAt.set(clientId, now);
     sent += measuring ? 1 : 0;
     protocol.send(this, clientId);
   }
@@ -161,6 +179,12 @@ class Client implements Peer {
     if (clientId === undefined) return;
     this.count += 1;
     delivered += 1;
+    if (this.observer) {
+      const sentAtMs = sentAt.get(clientId);
+      sentAt.delete(clientId);
+      if (sentAtMs !== undefined && measuring) observed.push(performance.now() - sentAtMs);
+      return;
+    }
     const started = this.pending.get(clientId);
     if (started === undefined) return;
     this.pending.delete(clientId);
@@ -229,6 +253,8 @@ function finish(
     ...extra,
   };
   if (rtts.length > 0) result.rttMs = { ...percentiles(rtts), samples: rtts.length };
+  if (observed.length > 0)
+    result.observedMs = { ...percentiles(observed), samples: observed.length };
   if (firstError) result.firstError = firstError;
   if (timeouts > 0) result.timeouts = timeouts;
   return result;
@@ -236,6 +262,8 @@ function finish(
 
 function resetCounters(): void {
   rtts.length = 0;
+  observed.length = 0;
+  sentAt.clear();
   acked = 0;
   sent = 0;
 }
@@ -418,7 +446,10 @@ async function probe(subscribed: Client[], senders: Client[]): Promise<number> {
 
 async function main(): Promise<void> {
   const senderSet = new Set(spec.senders);
-  const clients = spec.clients.map((c, i) => new Client(c, i, senderSet.has(i)));
+  const observerSet = new Set(spec.observers ?? []);
+  const clients = spec.clients.map(
+    (c, i) => new Client(c, i, senderSet.has(i), observerSet.has(i) && !senderSet.has(i)),
+  );
   const senders = spec.senders.map((i) => clients[i]).filter((c): c is Client => !!c);
   const subscribed = clients.filter((c) => c.subscribe);
   const roomSizes = new Map<string, number>();
