@@ -260,23 +260,34 @@ function report(
         ? ` (${phase.instances.map((m) => percent(m.cpuShare)).join(' + ')})`
         : ''
     }`;
+  const seqs = (phase: MeasuredPhase) =>
+    `observers checked ${phase.seqChecked ?? 0} seqs: ${phase.seqRepeated ?? 0} repeated or out of order, ${phase.seqSkipped ?? 0} skipped`;
   const share = rate.expected ? rate.delivered / rate.expected : 0;
   ctx.log(
     `  ${setup}: schema built in ${session.buildSeconds.toFixed(1)} s, ${session.live}/${session.clients} clients live`,
   );
   ctx.log(
-    `  ${setup} (i): ${Math.round(closed.deliveredPerSecond)} delivered/s, p50 ${ms(closed.rttMs?.p50)}, p99 ${ms(closed.rttMs?.p99)}, to another client p99 ${ms(closed.observedMs?.p99)}, ${cpu(closed)}, load CPU ${percent(closed.loadCpuShare)}, RSS ${closed.instances.map((m) => `${mb(m.peakRss).toFixed(0)} MB`).join(' + ')}, timeouts ${closed.timeouts ?? 0}, ${errorsOf(closed)}`,
+    `  ${setup} (i): ${Math.round(closed.deliveredPerSecond)} delivered/s, p50 ${ms(closed.rttMs?.p50)}, p99 ${ms(closed.rttMs?.p99)}, to another client p99 ${ms(closed.observedMs?.p99)}, ${cpu(closed)}, load CPU ${percent(closed.loadCpuShare)}, RSS ${closed.instances.map((m) => `${mb(m.peakRss).toFixed(0)} MB`).join(' + ')}, timeouts ${closed.timeouts ?? 0}, ${seqs(closed)}, ${errorsOf(closed)}`,
   );
   ctx.log(
-    `  ${setup} (i-rate): p50 ${ms(rate.rttMs?.p50)}, p99 ${ms(rate.rttMs?.p99)}, to another client p99 ${ms(rate.observedMs?.p99)}, delivered ${rate.delivered}/${rate.expected} (${(share * 100).toFixed(2)}%), ${cpu(rate)}, ${errorsOf(rate)}`,
+    `  ${setup} (i-rate): p50 ${ms(rate.rttMs?.p50)}, p99 ${ms(rate.rttMs?.p99)}, to another client p99 ${ms(rate.observedMs?.p99)}, delivered ${rate.delivered}/${rate.expected} (${(share * 100).toFixed(2)}%), ${seqs(rate)}, ${cpu(rate)}, ${errorsOf(rate)}`,
   );
   // Fast is not enough: a message that missed an instance must be seen.
   if (session.live < session.clients)
     ctx.log(`  WARNING ${setup}: ${session.clients - session.live} clients never got a probe`);
-  if (share < 1)
+  if (rate.delivered !== rate.expected)
     ctx.log(
-      `  WARNING ${setup}: (i-rate) ${(rate.expected ?? 0) - rate.delivered} deliveries missing`,
+      `  WARNING ${setup}: (i-rate) ${rate.delivered} deliveries where ${rate.expected} were expected`,
     );
+  for (const [name, phase] of [
+    ['i', closed],
+    ['i-rate', rate],
+  ] as const) {
+    if (phase.seqRepeated || phase.seqSkipped)
+      ctx.log(
+        `  WARNING ${setup}: (${name}) observers saw ${phase.seqRepeated} seqs repeated or out of order, ${phase.seqSkipped} skipped`,
+      );
+  }
   const record = (scenario: string, metric: string, value: number | undefined) =>
     ctx.record({ scenario, metric, server: setup, value: value ?? Number.NaN });
   record('scale-i', 'delivered/s', closed.deliveredPerSecond);
