@@ -17,6 +17,8 @@ export interface ClientSpec {
   after?: string | undefined;
   /** False for senders that only send (scenario iv). */
   subscribe?: boolean;
+  /** The server this client connects to, when not the spec's (several instances). */
+  port?: number;
 }
 
 export type PhaseSpec =
@@ -34,6 +36,11 @@ export interface LoadSpec {
   senders: number[];
   /** Send probes until every subscribed client has received one before going live. */
   probe: boolean;
+  /**
+   * Indices into clients (not senders) that read their frames and time each message of their
+   * room from its send: delivery to another client (e.g. on another instance), one clock.
+   */
+  observers?: number[];
   phases: PhaseSpec[];
 }
 
@@ -47,6 +54,15 @@ export interface PhaseResult {
   acked?: number;
   ackedPerSecond?: number;
   rttMs?: { p50: number; p99: number; max: number; samples: number };
+  /** From a send to its arrival at its room's observer (spec.observers). */
+  observedMs?: { p50: number; p99: number; max: number; samples: number };
+  /**
+   * What observers saw of their room's stream order: a seq not above the one before
+   * (repeated or out of order), and seqs skipped (messages that never came), of seqChecked.
+   */
+  seqChecked?: number;
+  seqRepeated?: number;
+  seqSkipped?: number;
   errors: number;
   firstError?: string;
   timeouts?: number;
@@ -65,6 +81,13 @@ type Mode = 'idle' | 'closed' | 'acks';
 let mode: Mode = 'idle';
 let measuring = false;
 const rtts: number[] = [];
+/** Send times by clientId, kept only while observers time deliveries to them. */
+const observing = (spec.observers?.length ?? 0) > 0;
+const sentAt = new Map<string, number>();
+const observed: number[] = [];
+let seqChecked = 0;
+let seqRepeated = 0;
+let seqSkipped = 0;
 let acked = 0;
 let sent = 0;
 
@@ -74,28 +97,33 @@ class Client implements Peer {
   count = 0;
   next = 0;
   readonly pending = new Map<string, number>();
+  /** Observers: the seq of the last message of the room that came. */
+  lastSeq: number | undefined;
   readonly room: string;
   readonly token: string | undefined;
   readonly after: string | undefined;
   readonly subscribe: boolean;
+  readonly port: number;
   #readyWaiter: (() => void) | undefined;
 
   constructor(
     clientSpec: ClientSpec,
     readonly index: number,
     readonly sender: boolean,
+    readonly observer = false,
   ) {
     this.room = clientSpec.room;
     this.token = clientSpec.token;
     this.after = clientSpec.after;
     this.subscribe = clientSpec.subscribe ?? true;
+    this.port = clientSpec.port ?? spec.port;
   }
 
   async open(): Promise<void> {
     const readied = new Promise<void>((resolve) => {
       this.#readyWaiter = resolve;
     });
-    await LeanSocket.open(spec.port, pathFor(spec.protocol, this.room), protocol.subprotocol, {
+    await LeanSocket.open(this.port, pathFor(spec.protocol, this.room), protocol.subprotocol, {
       onOpen: (socket) => {
         this.socket = socket;
         socket.readLarge = true;
@@ -115,7 +143,7 @@ class Client implements Peer {
 
   ready(): void {
     this.isReady = true;
-    this.socket.readLarge = this.sender;
+    this.socket.readLarge = this.sender || this.observer;
     this.#readyWaiter?.();
   }
 
@@ -140,9 +168,25 @@ class Client implements Peer {
     this.sendNext();
   }
 
+  /** The room's messages come once each, in stream order, none skipped (only sends write it). */
+  checkSeq(payload: Buffer): void {
+    const seq = protocol.deliveredSeq?.(payload);
+    if (seq === undefined) return;
+    seqChecked += 1;
+    const last = this.lastSeq;
+    if (last !== undefined && seq <= last) {
+      seqRepeated += 1;
+      return;
+    }
+    if (last !== undefined) seqSkipped += seq - last - 1;
+    this.lastSeq = seq;
+  }
+
   sendNext(): void {
     const clientId = `c${this.index}-${this.next++}`;
-    this.pending.set(clientId, performance.now());
+    const now = performance.now();
+    this.pending.set(clientId, now);
+    if (observing) sentAt.set(clientId, now);
     sent += measuring ? 1 : 0;
     protocol.send(this, clientId);
   }
@@ -161,6 +205,13 @@ class Client implements Peer {
     if (clientId === undefined) return;
     this.count += 1;
     delivered += 1;
+    if (this.observer) {
+      this.checkSeq(payload);
+      const sentAtMs = sentAt.get(clientId);
+      sentAt.delete(clientId);
+      if (sentAtMs !== undefined && measuring) observed.push(performance.now() - sentAtMs);
+      return;
+    }
     const started = this.pending.get(clientId);
     if (started === undefined) return;
     this.pending.delete(clientId);
@@ -229,6 +280,9 @@ function finish(
     ...extra,
   };
   if (rtts.length > 0) result.rttMs = { ...percentiles(rtts), samples: rtts.length };
+  if (observed.length > 0)
+    result.observedMs = { ...percentiles(observed), samples: observed.length };
+  if (observing) Object.assign(result, { seqChecked, seqRepeated, seqSkipped });
   if (firstError) result.firstError = firstError;
   if (timeouts > 0) result.timeouts = timeouts;
   return result;
@@ -236,6 +290,8 @@ function finish(
 
 function resetCounters(): void {
   rtts.length = 0;
+  observed.length = 0;
+  sentAt.clear();
   acked = 0;
   sent = 0;
 }
@@ -418,7 +474,10 @@ async function probe(subscribed: Client[], senders: Client[]): Promise<number> {
 
 async function main(): Promise<void> {
   const senderSet = new Set(spec.senders);
-  const clients = spec.clients.map((c, i) => new Client(c, i, senderSet.has(i)));
+  const observerSet = new Set(spec.observers ?? []);
+  const clients = spec.clients.map(
+    (c, i) => new Client(c, i, senderSet.has(i), observerSet.has(i) && !senderSet.has(i)),
+  );
   const senders = spec.senders.map((i) => clients[i]).filter((c): c is Client => !!c);
   const subscribed = clients.filter((c) => c.subscribe);
   const roomSizes = new Map<string, number>();
@@ -429,16 +488,15 @@ async function main(): Promise<void> {
   const connectSeconds = (performance.now() - connectStarted) / 1000;
   const live = spec.probe ? await probe(subscribed, senders) : subscribed.length;
   // A probe still fanning out must not count as a delivery of the first phase.
-  for (let quietUntil = performance.now() + 15_000; performance.now() < quietUntil; ) {
-    const before = delivered;
-    await sleep(500);
-    if (delivered === before) break;
-  }
+  await quiet();
   for (const c of clients) c.count = 0;
   emit({ event: 'live', connected: clients.length - failed, failed, live, connectSeconds });
   await nextLine();
 
-  for (const phase of spec.phases) {
+  for (const [i, phase] of spec.phases.entries()) {
+    // With observers (scale), the last sends of a phase, still reaching the far instance,
+    // must not count in the next one's delivered %; other specs keep their timing.
+    if (observing && i > 0) await quiet();
     emit({ event: 'phase-start', name: phase.name });
     let result: PhaseResult;
     if (phase.kind === 'closed' || phase.kind === 'acks')
@@ -449,10 +507,22 @@ async function main(): Promise<void> {
     emit({ event: 'phase-end', name: phase.name, result });
     errors = 0;
     firstError = undefined;
+    seqChecked = 0;
+    seqRepeated = 0;
+    seqSkipped = 0;
   }
   stopping = true;
   for (const c of clients) c.socket?.close();
   emit({ event: 'done' });
+}
+
+/** Waits until no delivery came for 500 ms, at most 15 s. */
+async function quiet(): Promise<void> {
+  for (let quietUntil = performance.now() + 15_000; performance.now() < quietUntil; ) {
+    const before = delivered;
+    await sleep(500);
+    if (delivered === before) break;
+  }
 }
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();

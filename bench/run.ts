@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: Switchboard against raw ws, Socket.IO and plain Yoga on the scenarios of
- * issue 4, servers on core 0 and the load on core 1, peers interleaved run after run.
+ * issue 4, servers on core 0 and the load on core 1, peers interleaved run after run; then
+ * Switchboard scaled out (PostgreSQL + Redis, one instance against two: scenario `scale`).
  * `-- --quick` shrinks sizes and durations (one run, under 3 minutes); `-- --profile` runs
  * scenario (i) once against Switchboard under `node --cpu-prof` and prints its top functions.
  * Results: bench/results/ (full runs) or bench/results/quick/, and BENCHMARKS.md (full runs).
@@ -21,6 +22,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { summarizeProfile } from './lib/profile.js';
 import { judgeTargets, markdown, summarize, svgChart } from './lib/report.js';
+import { SCALE_SETUPS, type SharedServices, scaleSession, sharedServices } from './lib/scale.js';
 import {
   bigRoomSession,
   type Context,
@@ -33,17 +35,21 @@ import {
   type Sample,
 } from './lib/scenarios.js';
 import {
+  COLUMN_LABELS,
   runLoad,
   type ServerName,
   startServer,
   stopServer,
   switchboardCheckout,
 } from './lib/session.js';
-import { buildTemplate, headCursor } from './lib/switchboard.js';
+import { buildTemplate, headCursor, type Template } from './lib/switchboard.js';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
-/** `--only=i,ii,iv,v,vi`, `--servers=raw,switchboard` and `--runs=N` pick parts, for development. */
+/**
+ * `--only=i,ii,iv,v,vi,scale`, `--servers=raw,switchboard` and `--runs=N` pick parts, for
+ * development (`scale` is Switchboard's: it runs when `--servers` includes switchboard).
+ */
 const listOption = (name: string) =>
   process.argv
     .find((a) => a.startsWith(`--${name}=`))
@@ -73,12 +79,20 @@ const samples: Sample[] = [];
 const phases: Record<string, unknown>[] = [];
 let currentRun = 0;
 const failures: string[] = [];
+/** Scenarios that could not run at all (PostgreSQL or Redis unreachable), with why. */
+const skipped: string[] = [];
+let scaleServices: SharedServices | undefined;
 
 /**
  * The prepared databases, built once per sizes and migrations and kept in bench/tmp/templates/
  * (each session still runs on its own fresh copy).
  */
 async function templates(): Promise<Pick<Context, 'base' | 'stored'>> {
+  // Scenario `scale` builds its own data in PostgreSQL: alone, it needs no SQLite files.
+  if (!profile && !['i', 'ii', 'iv', 'v', 'vi'].some(wanted)) {
+    const none: Template = { path: '', tokens: [], rooms: {} };
+    return { base: none, stored: none };
+  }
   const migrations = readdirSync('migrations').map(
     (f) => `${f}:${statSync(join('migrations', f)).size}`,
   );
@@ -158,6 +172,8 @@ function versions(): Record<string, string> {
     'graphql-ws',
     'better-sqlite3',
     'kysely',
+    'pg',
+    'ioredis',
     'tsx',
   ]) {
     out[name] = read(name);
@@ -247,6 +263,16 @@ async function main(): Promise<void> {
   }
   const order: ServerName[] = servers ?? ['raw', 'socketio', 'yoga', 'switchboard'];
   const ours = order.includes('switchboard');
+  if (ours && wanted('scale')) {
+    const found = await sharedServices();
+    if (typeof found === 'string') {
+      skipped.push(`scale: ${found}`);
+      log(`scale: SKIPPED, ${found}; the other scenarios go on`);
+    } else {
+      scaleServices = found;
+      log(`scale: ${found.versions}`);
+    }
+  }
   for (currentRun = 1; currentRun <= sizes.runs; currentRun += 1) {
     log(`run ${currentRun}/${sizes.runs}`);
     if (wanted('i'))
@@ -256,6 +282,11 @@ async function main(): Promise<void> {
     if (ours && wanted('iv')) await attempt('switchboard (iv)', () => durableSession(ctx));
     if (ours && wanted('v')) await attempt('switchboard (v)', () => replaySession(ctx));
     if (ours && wanted('vi')) await attempt('switchboard (vi)', () => historySession(ctx));
+    const shared = scaleServices;
+    if (shared) {
+      for (const setup of SCALE_SETUPS)
+        await attempt(`${COLUMN_LABELS[setup]} (scale)`, () => scaleSession(setup, shared, ctx));
+    }
     // After each run, so that a run cut short still leaves the runs it finished.
     if (currentRun < sizes.runs) writeOutputs(currentRun, false);
   }
@@ -272,15 +303,16 @@ function writeOutputs(runsDone: number, final: boolean): void {
     `## Results${quick ? ' (quick mode: smaller sizes, shorter, one run; do not compare with full runs)' : ''}`,
     '',
     `${startedAt.toISOString()} to ${finishedAt.toISOString()}, ${runsDone} of ${sizes.runs} run(s) per server${final ? '' : ' (still running)'}, servers interleaved.`,
-    `Sizes: (i) ${sizes.rooms} rooms × ${sizes.roomSize} clients, ${sizes.seconds} s after ${sizes.warmupSeconds} s warm-up; (i-rate) ${sizes.rateTotal} sends/s; (ii)/(iii) ${sizes.bigRoom} clients in one room, ${sizes.bigRoomRate} sends/s by ${sizes.bigRoomSenders} senders; (iv) ${sizes.durableSenders} senders; (v) ${sizes.replayMessages} messages; (vi) ${sizes.historyMessages} messages, ${sizes.historyRequests} pages.`,
+    `Sizes: (i) ${sizes.rooms} rooms × ${sizes.roomSize} clients, ${sizes.seconds} s after ${sizes.warmupSeconds} s warm-up; (i-rate) ${sizes.rateTotal} sends/s; (ii)/(iii) ${sizes.bigRoom} clients in one room, ${sizes.bigRoomRate} sends/s by ${sizes.bigRoomSenders} senders; (iv) ${sizes.durableSenders} senders; (v) ${sizes.replayMessages} messages; (vi) ${sizes.historyMessages} messages, ${sizes.historyRequests} pages; scale: (i) and (i-rate) on PostgreSQL + Redis, 1 and 2 instances${scaleServices ? ` (${scaleServices.versions})` : ''}.`,
     `Machine: ${host.nproc} cores (${host.cpu}), ${host.memoryGiB} GiB; load average (1, 5, 15 min) ${host.loadAverageAtStart} at the start and ${host.loadAverageAtEnd} at the end: above ${host.nproc}, other work shared the cores and the figures are noisy; compare ratios within the run.`,
     ...(failures.length ? ['', `Failed sessions: ${failures.join('; ')}`] : []),
+    ...(skipped.length ? ['', `Skipped: ${skipped.join('; ')}`] : []),
   ].join('\n');
   const md = markdown(summary, targets, heading);
   writeFileSync(join(resultsDir, 'results.md'), md);
   writeFileSync(
     join(resultsDir, 'results.json'),
-    `${JSON.stringify({ quick, startedAt, finishedAt, sizes, machine: host, versions: versions(), summary, targets, samples, phases, failures }, null, 2)}\n`,
+    `${JSON.stringify({ quick, startedAt, finishedAt, sizes, machine: host, versions: versions(), scaleServices: scaleServices?.versions, summary, targets, samples, phases, failures, skipped }, null, 2)}\n`,
   );
   writeFileSync(
     join(resultsDir, 'results.svg'),

@@ -27,6 +27,8 @@ export interface Protocol {
   send(peer: Peer, clientId: string): void;
   /** The clientId of a delivered room message, or undefined for anything else. */
   deliveredClientId(peer: Peer, payload: Buffer): string | undefined;
+  /** The seq of a delivered room message (graphql-ws only: the peers keep no stream). */
+  deliveredSeq?(payload: Buffer): number | undefined;
 }
 
 const raw: Protocol = {
@@ -75,7 +77,10 @@ interface GraphqlError {
 interface GraphqlWsFrame {
   id?: string;
   type: string;
-  payload?: { data?: { roomMessages?: { clientId?: string } } | null; errors?: GraphqlError[] };
+  payload?: {
+    data?: { roomMessages?: { clientId?: string; seq?: number } } | null;
+    errors?: GraphqlError[];
+  };
 }
 
 /** Mutation ids carry the clientId they send: `m:<clientId>`. */
@@ -124,6 +129,12 @@ const graphqlWs: Protocol = {
     }
     handleGraphqlWs(peer, frame);
     return undefined;
+  },
+  deliveredSeq: (payload) => {
+    const frame = JSON.parse(payload.toString()) as GraphqlWsFrame;
+    return frame.id === 's' && frame.type === 'next'
+      ? (frame.payload?.data?.roomMessages?.seq ?? undefined)
+      : undefined;
   },
 };
 

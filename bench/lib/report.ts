@@ -1,10 +1,11 @@
 /** The results of a run: the table with ratios and targets (markdown), the JSON, the chart. */
 import type { Sample } from './scenarios.js';
-import { SERVER_LABELS, type ServerName } from './session.js';
+import { COLUMN_LABELS, type Column, type ScaleSetup, type ServerName } from './session.js';
 import { type Spread, spread } from './stats.js';
 
 const SERVERS: ServerName[] = ['raw', 'socketio', 'yoga', 'switchboard'];
 const PEERS: ServerName[] = ['raw', 'socketio', 'yoga'];
+const SCALE: ScaleSetup[] = ['pg-redis-1', 'pg-redis-2'];
 
 interface Row {
   scenario: string;
@@ -87,15 +88,120 @@ export const ROWS: Row[] = [
   },
 ];
 
-export type Summary = Record<string, Partial<Record<ServerName, Spread>>>;
+/** Scenario `scale`: the load of (i) and (i-rate) on PostgreSQL + Redis, ×2 against ×1. */
+export const SCALE_ROWS: Row[] = [
+  {
+    scenario: 'scale-i',
+    metric: 'delivered/s',
+    label: 'scale (i) closed loop: delivered/s',
+    higherIsBetter: true,
+  },
+  {
+    scenario: 'scale-i',
+    metric: 'p50 ms',
+    label: 'scale (i) round trip p50 (ms)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i',
+    metric: 'p99 ms',
+    label: 'scale (i) round trip p99 (ms)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i',
+    metric: 'far p99 ms',
+    label: 'scale (i) send to another client p99 (ms)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i',
+    metric: 'server CPU %',
+    label: 'scale (i) server CPU, instances summed (% of core 0)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i',
+    metric: 'load CPU %',
+    label: 'scale (i) load client CPU (% of its core)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i',
+    metric: 'RSS 1 MB',
+    label: 'scale (i) peak RSS, instance 1 (MB)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i',
+    metric: 'RSS 2 MB',
+    label: 'scale (i) peak RSS, instance 2 (MB)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i-rate',
+    metric: 'p99 ms',
+    label: 'scale (i-rate) 100 sends/s: round trip p99 (ms)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i-rate',
+    metric: 'far p99 ms',
+    label: 'scale (i-rate) send to another client p99 (ms)',
+    higherIsBetter: false,
+  },
+  {
+    scenario: 'scale-i-rate',
+    metric: 'delivered %',
+    label: 'scale (i-rate) delivered (%)',
+    higherIsBetter: true,
+  },
+  {
+    scenario: 'scale-i-rate',
+    metric: 'server CPU %',
+    label: 'scale (i-rate) server CPU, instances summed (% of core 0)',
+    higherIsBetter: false,
+  },
+];
+
+/** What the scale table's figures are, under it in results.md. */
+export const SCALE_NOTE = [
+  'Scale-out: Switchboard on PostgreSQL + Redis under the load of (i) and (i-rate). ×2 is two',
+  'instances on the same schema and Redis, client j of a room on instance j % 2 and senders on',
+  'both, so every message reaches half its room through Redis. Both instances run on core 0, the',
+  'CPU every other server gets, the load client on core 1; PostgreSQL and Redis are system',
+  'services, unpinned, and their CPU is not counted. On a 2-core machine a second instance cannot',
+  "get a core of its own without taking the load client's: ×2 shows what distributing costs",
+  'under an equal CPU budget, not added capacity. Round trip: a sender to its own message on its',
+  'own instance; "to another client": from a send to its arrival at a client of the room on the',
+  'other instance (×2) or the same one (×1). Ratios are ×2 over ×1.',
+].join(' ');
+
+export type Summary = Record<string, Partial<Record<Column, Spread>>>;
 
 const key = (scenario: string, metric: string) => `${scenario} ${metric}`;
 
+/** The rows of each table with its columns. */
+const TABLES: { rows: Row[]; columns: Column[] }[] = [
+  { rows: ROWS, columns: SERVERS },
+  { rows: SCALE_ROWS, columns: SCALE },
+];
+
 export function summarize(samples: readonly Sample[]): Summary {
   const summary: Summary = {};
-  for (const row of ROWS) {
-    const cell: Partial<Record<ServerName, Spread>> = {};
-    for (const server of SERVERS) {
+  for (const { rows, columns } of TABLES) summarizeRows(samples, rows, columns, summary);
+  return summary;
+}
+
+function summarizeRows(
+  samples: readonly Sample[],
+  rows: Row[],
+  columns: Column[],
+  summary: Summary,
+): void {
+  for (const row of rows) {
+    const cell: Partial<Record<Column, Spread>> = {};
+    for (const server of columns) {
       const values = samples
         .filter(
           (s) => s.scenario === row.scenario && s.metric === row.metric && s.server === server,
@@ -107,7 +213,6 @@ export function summarize(samples: readonly Sample[]): Summary {
     }
     summary[key(row.scenario, row.metric)] = cell;
   }
-  return summary;
 }
 
 function format(value: number): string {
@@ -126,7 +231,7 @@ const cellText = (s: Spread | undefined) =>
       : format(s.median)
     : '–';
 
-const median = (summary: Summary, scenario: string, metric: string, server: ServerName) =>
+const median = (summary: Summary, scenario: string, metric: string, server: Column) =>
   summary[key(scenario, metric)]?.[server]?.median;
 
 export interface TargetResult {
@@ -209,7 +314,7 @@ export function judgeTargets(summary: Summary): TargetResult[] {
 export function markdown(summary: Summary, targets: TargetResult[], heading: string): string {
   const lines: string[] = [heading, ''];
   lines.push(
-    `| scenario | ${SERVERS.map((s) => SERVER_LABELS[s]).join(' | ')} | ${PEERS.map((p) => `ours / ${SERVER_LABELS[p]}`).join(' | ')} |`,
+    `| scenario | ${SERVERS.map((s) => COLUMN_LABELS[s]).join(' | ')} | ${PEERS.map((p) => `ours / ${COLUMN_LABELS[p]}`).join(' | ')} |`,
   );
   lines.push(`|---|${SERVERS.map(() => '---:').join('|')}|${PEERS.map(() => '---:').join('|')}|`);
   for (const row of ROWS) {
@@ -230,6 +335,7 @@ export function markdown(summary: Summary, targets: TargetResult[], heading: str
     "Medians of the runs, with min..max. Ratios are Switchboard's median over the peer's.",
     '',
   );
+  lines.push(...scaleTable(summary), '', SCALE_NOTE, '');
   lines.push('| target (issue 4) | measured | met? | note |', '|---|---|---|---|');
   for (const t of targets) {
     lines.push(
@@ -239,11 +345,33 @@ export function markdown(summary: Summary, targets: TargetResult[], heading: str
   return `${lines.join('\n')}\n`;
 }
 
-const COLORS: Record<ServerName, string> = {
+/** Scenario `scale`: ×1 and ×2 with the ratio of their medians. */
+function scaleTable(summary: Summary): string[] {
+  const [one, two] = SCALE as [ScaleSetup, ScaleSetup];
+  const lines = [
+    `| scale-out (PostgreSQL + Redis) | ${COLUMN_LABELS[one]} | ${COLUMN_LABELS[two]} | ×2 / ×1 |`,
+    '|---|---:|---:|---:|',
+  ];
+  for (const row of SCALE_ROWS) {
+    const cell = summary[key(row.scenario, row.metric)] ?? {};
+    const base = cell[one]?.median;
+    const other = cell[two]?.median;
+    const ratio =
+      base !== undefined && other !== undefined && base !== 0
+        ? `${(other / base).toFixed(2)}×`
+        : '–';
+    lines.push(`| ${row.label} | ${cellText(cell[one])} | ${cellText(cell[two])} | ${ratio} |`);
+  }
+  return lines;
+}
+
+const COLORS: Record<Column, string> = {
   raw: '#7f8c8d',
   socketio: '#2980b9',
   yoga: '#e67e22',
   switchboard: '#27ae60',
+  'pg-redis-1': '#8e44ad',
+  'pg-redis-2': '#c0392b',
 };
 
 const escapeXml = (text: string) =>
@@ -252,14 +380,17 @@ const escapeXml = (text: string) =>
 /** Horizontal bars per scenario row: the median, a whisker from min to max, the value. */
 export function svgChart(summary: Summary, title: string): string {
   const width = 900;
-  const left = 110;
-  const barArea = 640;
+  // Room for the longest column label ("Switchboard PG+Redis ×1").
+  const left = 150;
+  const barArea = 600;
   const barHeight = 14;
   const parts: string[] = [];
   let y = 40;
-  for (const row of ROWS) {
+  for (const { row, columns } of TABLES.flatMap((t) =>
+    t.rows.map((r) => ({ row: r, columns: t.columns })),
+  )) {
     const cell = summary[key(row.scenario, row.metric)] ?? {};
-    const present = SERVERS.filter((s) => cell[s]);
+    const present = columns.filter((s) => cell[s]);
     if (present.length === 0) continue;
     const scale = Math.max(...present.map((s) => cell[s]?.max ?? 0)) || 1;
     parts.push(
@@ -271,7 +402,7 @@ export function svgChart(summary: Summary, title: string): string {
       if (!s) continue;
       const w = (s.median / scale) * barArea;
       parts.push(
-        `<text x="10" y="${y + 11}">${SERVER_LABELS[server]}</text>`,
+        `<text x="10" y="${y + 11}">${escapeXml(COLUMN_LABELS[server])}</text>`,
         `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[server]}"/>`,
         `<line x1="${(left + (s.min / scale) * barArea).toFixed(1)}" x2="${(left + (s.max / scale) * barArea).toFixed(1)}" y1="${y + barHeight / 2}" y2="${y + barHeight / 2}" stroke="#000" stroke-width="1"/>`,
         `<text x="${(left + w + 6).toFixed(1)}" y="${y + 11}">${format(s.median)}</text>`,

@@ -2,6 +2,7 @@
 import type { ClientSpec, LoadSpec } from '../load.js';
 import { rssBytes } from './proc.js';
 import {
+  type Column,
   type LoadOutcome,
   type MeasuredPhase,
   type RunningServer,
@@ -65,7 +66,7 @@ export const QUICK: Sizes = {
 export interface Sample {
   scenario: string;
   metric: string;
-  server: ServerName;
+  server: Column;
   run: number;
   value: number;
 }
@@ -79,12 +80,7 @@ export interface Context {
   stored: Template;
   record(sample: Omit<Sample, 'run'>): void;
   /** Keeps a phase's whole result (counts, timeouts, errors, CPU) for results.json. */
-  keep(
-    scenario: string,
-    server: ServerName,
-    phase: MeasuredPhase,
-    live?: LoadOutcome['live'],
-  ): void;
+  keep(scenario: string, server: Column, phase: MeasuredPhase, live?: LoadOutcome['live']): void;
   log(line: string): void;
 }
 

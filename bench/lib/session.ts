@@ -24,6 +24,18 @@ export const SERVER_LABELS: Record<ServerName, string> = {
   switchboard: 'Switchboard',
 };
 
+/** The scale-out scenario's setups: Switchboard on PostgreSQL + Redis, one or two instances. */
+export type ScaleSetup = 'pg-redis-1' | 'pg-redis-2';
+
+/** A column of the results: a server of the peer comparison, or a scale-out setup. */
+export type Column = ServerName | ScaleSetup;
+
+export const COLUMN_LABELS: Record<Column, string> = {
+  ...SERVER_LABELS,
+  'pg-redis-1': 'Switchboard PG+Redis ×1',
+  'pg-redis-2': 'Switchboard PG+Redis ×2',
+};
+
 const PEER_FILES: Record<Exclude<ServerName, 'switchboard'>, string> = {
   raw: 'bench/peers/raw-ws.ts',
   socketio: 'bench/peers/socketio.ts',
@@ -48,6 +60,8 @@ export interface RunningServer {
 export interface ServerOptions {
   /** Switchboard: the template SQLite file, copied fresh into `workDir`. */
   template?: string;
+  /** Switchboard on shared storage instead (DATABASE_URL, REDIS_URL, REDIS_PREFIX): no copy. */
+  shared?: Record<string, string>;
   workDir: string;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeFlags?: string[];
@@ -67,13 +81,10 @@ export async function startServer(
   const spawnedAt = performance.now();
   const flags = [...(options.nodeFlags ?? []), '--import', 'tsx'];
   if (name === 'switchboard') {
-    if (!options.template) throw new Error('switchboard needs a template database');
-    const path = resolve(options.workDir, `switchboard-${++copies}.sqlite`);
-    copyFileSync(options.template, path);
     child = spawnPinned(
       SERVER_CORE,
       [...flags, 'src/main.ts'],
-      serverEnvironment(path, port),
+      serverEnvironment(options.shared ?? { SQLITE_PATH: freshCopy(options) }, port),
       switchboardCheckout.dir,
     );
   } else {
@@ -116,16 +127,34 @@ export async function startServer(
   return server;
 }
 
+function freshCopy(options: ServerOptions): string {
+  if (!options.template) throw new Error('switchboard needs a template database');
+  const path = resolve(options.workDir, `switchboard-${++copies}.sqlite`);
+  copyFileSync(options.template, path);
+  return path;
+}
+
 export function stopServer(server: RunningServer): Promise<void> {
   return stopProcess(server.child, 12_000);
 }
 
+/** One server process over a phase. */
+export interface InstanceMeasure {
+  /** CPU seconds per wall second (1 = one core). */
+  cpuShare: number;
+  /** Highest RSS sampled during the phase, and the RSS just before it. */
+  peakRss: number;
+  rssBefore: number;
+}
+
 export interface MeasuredPhase extends PhaseResult {
-  /** Server CPU seconds per wall second over the phase (1 = one core). */
+  /** Server CPU seconds per wall second over the phase (1 = one core), summed over instances. */
   serverCpuShare: number;
-  /** Highest server RSS sampled during the phase, and the RSS just before it. */
+  /** Highest server RSS sampled during the phase, and the RSS just before it (summed). */
   serverPeakRss: number;
   serverRssBefore: number;
+  /** The same per server process, in the order given to runLoad. */
+  instances: InstanceMeasure[];
   /** performance.now() of the phase's start and end in the orchestrator. */
   startedAt: number;
   endedAt: number;
@@ -133,19 +162,28 @@ export interface MeasuredPhase extends PhaseResult {
 
 export interface LoadOutcome {
   live: { connected: number; failed: number; live: number; connectSeconds: number };
-  /** Server RSS with every connection open and idle, `settleMs` after going live. */
+  /** Server RSS with every connection open and idle, `settleMs` after going live (summed). */
   idleRss: number;
   phases: Record<string, MeasuredPhase>;
 }
 
-/** Runs one load spec against a server, bounded by `timeoutMs`. */
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * Runs one load spec against a server (or several instances of one, measured each and
+ * summed), bounded by `timeoutMs`.
+ */
 export function runLoad(
-  server: RunningServer,
+  target: RunningServer | RunningServer[],
   spec: LoadSpec,
   workDir: string,
   timeoutMs: number,
   settleMs = 0,
 ): Promise<LoadOutcome> {
+  const servers = Array.isArray(target) ? target : [target];
+  const [server] = servers;
+  if (!server) throw new Error('runLoad needs a server');
+  const pids = servers.map((s) => s.pid);
   const specPath = join(workDir, `spec-${server.name}-${Date.now()}.json`);
   writeFileSync(specPath, JSON.stringify(spec));
   const load = spawnPinned(LOAD_CORE, ['--import', 'tsx', 'bench/load.ts', specPath]);
@@ -163,8 +201,8 @@ export function runLoad(
       load.kill('SIGKILL');
       reject(new Error(`load against ${server.name} passed its ${timeoutMs} ms bound`));
     }, timeoutMs);
-    let phaseStart = { at: 0, cpu: 0, rss: 0 };
-    let peak = 0;
+    let phaseStart = { at: 0, cpu: [0], rss: [0] };
+    let peaks = [0];
     let sampler: NodeJS.Timeout | undefined;
     const lines = createInterface({ input: load.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -182,24 +220,30 @@ export function runLoad(
           connectSeconds: event.connectSeconds ?? 0,
         };
         void sleep(settleMs).then(() => {
-          outcome.idleRss = rssBytes(server.pid);
+          outcome.idleRss = sum(pids.map(rssBytes));
           load.stdin?.write('go\n');
         });
       } else if (event.event === 'phase-start') {
-        const rss = rssBytes(server.pid);
-        phaseStart = { at: performance.now(), cpu: cpuSeconds(server.pid), rss };
-        peak = rss;
+        const rss = pids.map(rssBytes);
+        phaseStart = { at: performance.now(), cpu: pids.map(cpuSeconds), rss };
+        peaks = [...rss];
         sampler = setInterval(() => {
-          peak = Math.max(peak, rssBytes(server.pid));
+          peaks = pids.map((pid, i) => Math.max(peaks[i] ?? 0, rssBytes(pid)));
         }, 20);
       } else if (event.event === 'phase-end' && event.name && event.result) {
         clearInterval(sampler);
         const wall = (performance.now() - phaseStart.at) / 1000;
+        const instances = pids.map((pid, i) => ({
+          cpuShare: (cpuSeconds(pid) - (phaseStart.cpu[i] ?? 0)) / wall,
+          peakRss: Math.max(peaks[i] ?? 0, rssBytes(pid)),
+          rssBefore: phaseStart.rss[i] ?? 0,
+        }));
         outcome.phases[event.name] = {
           ...event.result,
-          serverCpuShare: (cpuSeconds(server.pid) - phaseStart.cpu) / wall,
-          serverPeakRss: Math.max(peak, rssBytes(server.pid)),
-          serverRssBefore: phaseStart.rss,
+          serverCpuShare: sum(instances.map((m) => m.cpuShare)),
+          serverPeakRss: sum(instances.map((m) => m.peakRss)),
+          serverRssBefore: sum(instances.map((m) => m.rssBefore)),
+          instances,
           startedAt: phaseStart.at,
           endedAt: performance.now(),
         };

@@ -1,7 +1,8 @@
 /**
  * Switchboard as users run it, prepared before a run: a SQLite file with users signed up,
  * rooms joined and (for replay and history) messages stored, and a token per user. Each run
- * starts the real server (src/main.ts) on a fresh copy of the file.
+ * starts the real server (src/main.ts) on a fresh copy of the file (or, scaled out, on a
+ * PostgreSQL schema built for the session).
  */
 import { sql } from 'kysely';
 import { openLocalServices } from '../../src/cli/local-services.js';
@@ -17,12 +18,22 @@ import { ROOM_HISTORY } from './chat.js';
 /** Signs every token of the run; the server gets the same secret. */
 export const JWT_SECRET = 'switchboard-benchmark-secret-0123456789';
 
-/** The environment of the server under test: limits raised, logs off, durability as shipped. */
-export function serverEnvironment(sqlitePath: string, port: number): Record<string, string> {
+/**
+ * The environment of the server under test: limits raised, logs off, durability as shipped.
+ * `storage`: SQLITE_PATH, or DATABASE_URL with REDIS_URL and REDIS_PREFIX; whatever of those
+ * the bench's own environment holds does not reach the server.
+ */
+export function serverEnvironment(
+  storage: Record<string, string>,
+  port: number,
+): Record<string, string> {
   return {
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    REDIS_PREFIX: '',
+    ...storage,
     PORT: String(port),
     HOST: '127.0.0.1',
-    SQLITE_PATH: sqlitePath,
     JWT_SECRET,
     LOG_LEVEL: 'silent',
     SEND_RATE_PER_SECOND: '10000000',
@@ -33,6 +44,7 @@ export function serverEnvironment(sqlitePath: string, port: number): Record<stri
 }
 
 export interface Template {
+  /** The SQLite file, or the DATABASE_URL of the schema the data is in. */
   path: string;
   /** tokens[i] belongs to user i + 1. */
   tokens: string[];
@@ -45,17 +57,22 @@ export interface RoomPlan {
   /** User ids, 1-based; the first creates the room. */
   members: number[];
   maxMembers: number;
-  /** TEXT messages stored after the joins, by the first member, straight into SQLite. */
+  /** TEXT messages stored after the joins, by the first member, straight into storage. */
   messages?: number;
 }
 
-/** Signs up `users` users and builds the rooms, in one file; minutes of scrypt skipped. */
+/** Where a template is built: a SQLite file's path, or a PostgreSQL database (its schema). */
+export type TemplateStore = string | { databaseUrl: string };
+
+/** Signs up `users` users and builds the rooms, in one store; minutes of scrypt skipped. */
 export async function buildTemplate(
-  path: string,
+  store: TemplateStore,
   users: number,
   plans: RoomPlan[],
 ): Promise<Template> {
-  const config = loadConfig({ SQLITE_PATH: path, JWT_SECRET, SQLITE_SYNCHRONOUS: 'NORMAL' });
+  const path = typeof store === 'string' ? store : store.databaseUrl;
+  const location = typeof store === 'string' ? { SQLITE_PATH: store } : { DATABASE_URL: path };
+  const config = loadConfig({ ...location, JWT_SECRET, SQLITE_SYNCHRONOUS: 'NORMAL' });
   const local = await openLocalServices(config);
   try {
     const at = new Date().toISOString();
