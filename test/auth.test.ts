@@ -156,14 +156,25 @@ describe('auth', () => {
     await client.dispose();
   });
 
-  it('closes a graphql-ws connection with 4403 when its token expires', async () => {
+  it('closes a graphql-ws connection with 4403 when its token expires, and refuses it after', async () => {
     const short = await startTestServer({ TOKEN_TTL: '2' });
     try {
       const alice = await signUp(short);
       const client = wsClient(short, alice.token, { lazy: false });
       await connected(client);
+      // Verified while valid (and remembered as verified): still refused once expired.
+      expect((await http(short, alice.token).request(MeDoc)).me?.id).toBe(alice.id);
       expect(await nextClose(client)).toBe(4403);
       await client.dispose();
+      await expectCode(http(short, alice.token).request(MeDoc), 'UNAUTHENTICATED');
+      const again = wsClient(short, alice.token);
+      const refused = nextClose(again);
+      again.subscribe(
+        { query: '{ me { id } }' },
+        { next: () => {}, error: () => {}, complete: () => {} },
+      );
+      expect(await refused).toBe(4403);
+      await again.dispose();
     } finally {
       await short.close();
     }
