@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { ClientSpec, LoadSpec } from '../load.js';
-import type { Context } from './scenarios.js';
+import { type Context, roomsPhases } from './scenarios.js';
 import {
   type MeasuredPhase,
   type RunningServer,
@@ -217,16 +217,7 @@ async function measure(
     senders,
     observers,
     probe: true,
-    phases: [
-      { name: 'i', kind: 'closed', warmupSeconds: sizes.warmupSeconds, seconds: sizes.seconds },
-      {
-        name: 'i-rate',
-        kind: 'rate',
-        perSecond: sizes.rateTotal,
-        seconds: sizes.seconds,
-        drainSeconds: 3,
-      },
-    ],
+    phases: roomsPhases(sizes),
   };
   const outcome = await runLoad(started, spec, ctx.workDir, 180_000);
   const closed = outcome.phases.i;

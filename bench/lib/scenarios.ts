@@ -115,6 +115,20 @@ async function roomIds(
 const protocolOf = (name: ServerName) =>
   name === 'raw' ? 'raw' : name === 'socketio' ? 'socketio' : 'graphql-ws';
 
+/** The phases of (i) and (i-rate): closed loop, then a fixed rate, on the same connections. */
+export function roomsPhases(sizes: Sizes): LoadSpec['phases'] {
+  return [
+    { name: 'i', kind: 'closed', warmupSeconds: sizes.warmupSeconds, seconds: sizes.seconds },
+    {
+      name: 'i-rate',
+      kind: 'rate',
+      perSecond: sizes.rateTotal,
+      seconds: sizes.seconds,
+      drainSeconds: 3,
+    },
+  ];
+}
+
 /** (i) and (i-rate): 10 rooms of 100, one sender per room (the room's last client). */
 export async function roomsSession(name: ServerName, ctx: Context): Promise<void> {
   const { sizes } = ctx;
@@ -139,16 +153,7 @@ export async function roomsSession(name: ServerName, ctx: Context): Promise<void
       clients,
       senders,
       probe: true,
-      phases: [
-        { name: 'i', kind: 'closed', warmupSeconds: sizes.warmupSeconds, seconds: sizes.seconds },
-        {
-          name: 'i-rate',
-          kind: 'rate',
-          perSecond: sizes.rateTotal,
-          seconds: sizes.seconds,
-          drainSeconds: 3,
-        },
-      ],
+      phases: roomsPhases(sizes),
     };
     const outcome = await runLoad(server, spec, ctx.workDir, 120_000);
     const closed = outcome.phases.i;

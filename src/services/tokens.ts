@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { BoundedMap } from '../util/bounded-map.js';
 
 export interface TokenClaims {
   userId: number;
@@ -18,7 +19,7 @@ export class TokenService {
    * verifying it again (an HMAC on the thread pool) cost a tenth of a history page's time.
    * The same bytes under the same secret stay valid until they expire, which each hit checks.
    */
-  readonly #verified = new Map<string, TokenClaims>();
+  readonly #verified = new BoundedMap<string, TokenClaims>(VERIFIED_LIMIT);
 
   constructor(
     secret: string,
@@ -46,13 +47,7 @@ export class TokenService {
       return undefined;
     }
     const claims = await this.#verifyAnew(token);
-    if (claims) {
-      if (this.#verified.size >= VERIFIED_LIMIT) {
-        const oldest = this.#verified.keys().next();
-        if (!oldest.done) this.#verified.delete(oldest.value);
-      }
-      this.#verified.set(token, claims);
-    }
+    if (claims) this.#verified.set(token, claims);
     return claims;
   }
 

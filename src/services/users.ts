@@ -1,13 +1,14 @@
 import type { UserRow } from '../storage/database.js';
 import type { Db } from '../storage/db.js';
 import { findUserById } from '../storage/repositories/users.js';
+import { BoundedMap } from '../util/bounded-map.js';
 import { parseId } from './validation.js';
 
 const CACHE_LIMIT = 10_000;
 
 /** Looks users up by id; names never change, so rows are cached (bounded, oldest out). */
 export class UserDirectory {
-  readonly #cache = new Map<number, UserRow>();
+  readonly #cache = new BoundedMap<number, UserRow>(CACHE_LIMIT);
 
   constructor(private readonly db: Db) {}
 
@@ -15,13 +16,7 @@ export class UserDirectory {
     const cached = this.#cache.get(id);
     if (cached) return cached;
     const row = await findUserById(this.db, id);
-    if (row) {
-      if (this.#cache.size >= CACHE_LIMIT) {
-        const oldest = this.#cache.keys().next();
-        if (!oldest.done) this.#cache.delete(oldest.value);
-      }
-      this.#cache.set(id, row);
-    }
+    if (row) this.#cache.set(id, row);
     return row;
   }
 

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { SqliteSynchronous } from '../config.js';
+import { BoundedMap } from '../util/bounded-map.js';
 import type { Database } from './database.js';
 
 export type Db = Kysely<Database>;
@@ -45,20 +46,14 @@ const STATEMENT_CACHE_LIMIT = 500;
  * is still being iterated).
  */
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>();
+  const statements = new BoundedMap<string, SQLite.Statement>(STATEMENT_CACHE_LIMIT);
   return {
     close: () => void sqlite.close(),
     prepare: (query: string) => {
       const cached = statements.get(query);
       if (cached && !cached.busy) return cached;
       const statement = sqlite.prepare(query);
-      if (!cached) {
-        if (statements.size >= STATEMENT_CACHE_LIMIT) {
-          const oldest = statements.keys().next();
-          if (!oldest.done) statements.delete(oldest.value);
-        }
-        statements.set(query, statement);
-      }
+      if (!cached) statements.set(query, statement);
       return statement;
     },
   };

@@ -11,6 +11,7 @@ export const SQLITE_ONLY = [
   'test/schema.test.ts',
   'test/deadline.test.ts',
   'test/heartbeat.test.ts',
+  'test/bounded-map.test.ts',
   'test/client-codegen.test.ts',
   // The SQLite file's own pragmas and query plans.
   'test/storage.test.ts',
