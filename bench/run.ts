@@ -304,7 +304,7 @@ function writeOutputs(runsDone: number, final: boolean): void {
     '',
     `${startedAt.toISOString()} to ${finishedAt.toISOString()}, ${runsDone} of ${sizes.runs} run(s) per server${final ? '' : ' (still running)'}, servers interleaved.`,
     `Sizes: (i) ${sizes.rooms} rooms × ${sizes.roomSize} clients, ${sizes.seconds} s after ${sizes.warmupSeconds} s warm-up; (i-rate) ${sizes.rateTotal} sends/s; (ii)/(iii) ${sizes.bigRoom} clients in one room, ${sizes.bigRoomRate} sends/s by ${sizes.bigRoomSenders} senders; (iv) ${sizes.durableSenders} senders; (v) ${sizes.replayMessages} messages; (vi) ${sizes.historyMessages} messages, ${sizes.historyRequests} pages; scale: (i) and (i-rate) on PostgreSQL + Redis, 1 and 2 instances${scaleServices ? ` (${scaleServices.versions})` : ''}.`,
-    `Machine: ${host.nproc} cores (${host.cpu}), ${host.memoryGiB} GiB; load average (1, 5, 15 min) ${host.loadAverageAtStart} at the start and ${host.loadAverageAtEnd} at the end: above ${host.nproc}, other work shared the cores and the figures are noisy; compare ratios within the run.`,
+    `Machine: ${host.nproc} cores (${host.cpu}), ${host.memoryGiB} GiB; load average (1, 5, 15 min) ${host.loadAverageAtStart} at the start and ${host.loadAverageAtEnd} at the end: above ${host.nproc}, other work shared the cores and the figures are noisy (the scale-out sessions raise it themselves: PostgreSQL, Redis and a second instance); compare ratios within the run.`,
     ...(failures.length ? ['', `Failed sessions: ${failures.join('; ')}`] : []),
     ...(skipped.length ? ['', `Skipped: ${skipped.join('; ')}`] : []),
   ].join('\n');
