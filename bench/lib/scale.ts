@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { ClientSpec, LoadSpec } from '../load.js';
-import { type Context, roomsPhases } from './scenarios.js';
+import { type Context, recordMetrics, roomsPhases } from './scenarios.js';
 import {
   type MeasuredPhase,
   type RunningServer,
@@ -279,18 +279,19 @@ function report(
         `  WARNING ${setup}: (${name}) observers saw ${phase.seqRepeated} seqs repeated or out of order, ${phase.seqSkipped} skipped`,
       );
   }
-  const record = (scenario: string, metric: string, value: number | undefined) =>
-    ctx.record({ scenario, metric, server: setup, value: value ?? Number.NaN });
-  record('scale-i', 'delivered/s', closed.deliveredPerSecond);
-  record('scale-i', 'p50 ms', closed.rttMs?.p50);
-  record('scale-i', 'p99 ms', closed.rttMs?.p99);
-  record('scale-i', 'far p99 ms', closed.observedMs?.p99);
-  record('scale-i', 'server CPU %', closed.serverCpuShare * 100);
-  record('scale-i', 'load CPU %', closed.loadCpuShare * 100);
-  for (const [i, m] of closed.instances.entries())
-    record('scale-i', `RSS ${i + 1} MB`, mb(m.peakRss));
-  record('scale-i-rate', 'p99 ms', rate.rttMs?.p99);
-  record('scale-i-rate', 'far p99 ms', rate.observedMs?.p99);
-  record('scale-i-rate', 'delivered %', share * 100);
-  record('scale-i-rate', 'server CPU %', rate.serverCpuShare * 100);
+  recordMetrics(ctx, 'scale-i', setup, {
+    'delivered/s': closed.deliveredPerSecond,
+    'p50 ms': closed.rttMs?.p50,
+    'p99 ms': closed.rttMs?.p99,
+    'far p99 ms': closed.observedMs?.p99,
+    'server CPU %': closed.serverCpuShare * 100,
+    'load CPU %': closed.loadCpuShare * 100,
+    ...Object.fromEntries(closed.instances.map((m, i) => [`RSS ${i + 1} MB`, mb(m.peakRss)])),
+  });
+  recordMetrics(ctx, 'scale-i-rate', setup, {
+    'p99 ms': rate.rttMs?.p99,
+    'far p99 ms': rate.observedMs?.p99,
+    'delivered %': share * 100,
+    'server CPU %': rate.serverCpuShare * 100,
+  });
 }

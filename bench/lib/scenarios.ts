@@ -84,6 +84,17 @@ export interface Context {
   log(line: string): void;
 }
 
+/** Records one session's figures under one scenario and server; a missing figure is NaN. */
+export function recordMetrics(
+  ctx: Context,
+  scenario: string,
+  server: Column,
+  metrics: Record<string, number | undefined>,
+): void {
+  for (const [metric, value] of Object.entries(metrics))
+    ctx.record({ scenario, metric, server, value: value ?? Number.NaN });
+}
+
 const roomName = (k: number) => `r${k}`;
 
 /** Switchboard: the client of user `userId`, resuming at the room's head. */
@@ -167,47 +178,16 @@ export async function roomsSession(name: ServerName, ctx: Context): Promise<void
     ctx.log(
       `  ${name} (i-rate): p50 ${rate.rttMs?.p50.toFixed(1)} ms, p99 ${rate.rttMs?.p99.toFixed(1)} ms, delivered ${rate.delivered}/${rate.expected}`,
     );
-    ctx.record({
-      scenario: 'i',
-      metric: 'delivered/s',
-      server: name,
-      value: closed.deliveredPerSecond,
+    recordMetrics(ctx, 'i', name, {
+      'delivered/s': closed.deliveredPerSecond,
+      'p50 ms': closed.rttMs?.p50,
+      'p99 ms': closed.rttMs?.p99,
+      'server CPU %': closed.serverCpuShare * 100,
+      'load CPU %': closed.loadCpuShare * 100,
     });
-    ctx.record({
-      scenario: 'i',
-      metric: 'p50 ms',
-      server: name,
-      value: closed.rttMs?.p50 ?? Number.NaN,
-    });
-    ctx.record({
-      scenario: 'i',
-      metric: 'p99 ms',
-      server: name,
-      value: closed.rttMs?.p99 ?? Number.NaN,
-    });
-    ctx.record({
-      scenario: 'i',
-      metric: 'server CPU %',
-      server: name,
-      value: closed.serverCpuShare * 100,
-    });
-    ctx.record({
-      scenario: 'i',
-      metric: 'load CPU %',
-      server: name,
-      value: closed.loadCpuShare * 100,
-    });
-    ctx.record({
-      scenario: 'i-rate',
-      metric: 'p99 ms',
-      server: name,
-      value: rate.rttMs?.p99 ?? Number.NaN,
-    });
-    ctx.record({
-      scenario: 'i-rate',
-      metric: 'p50 ms',
-      server: name,
-      value: rate.rttMs?.p50 ?? Number.NaN,
+    recordMetrics(ctx, 'i-rate', name, {
+      'p99 ms': rate.rttMs?.p99,
+      'p50 ms': rate.rttMs?.p50,
     });
   } finally {
     await stopServer(server);
@@ -259,13 +239,10 @@ export async function bigRoomSession(name: ServerName, ctx: Context): Promise<vo
     ctx.log(
       `  ${name} (ii): delivered ${phase.delivered}/${phase.expected} (${(share * 100).toFixed(1)}%), p99 ${phase.rttMs?.p99.toFixed(0)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, load CPU ${(phase.loadCpuShare * 100).toFixed(0)}%${phase.firstError ? ` (${phase.firstError})` : ''}`,
     );
-    ctx.record({ scenario: 'iii', metric: 'KB/connection', server: name, value: perConnection });
-    ctx.record({ scenario: 'ii', metric: 'delivered %', server: name, value: share * 100 });
-    ctx.record({
-      scenario: 'ii',
-      metric: 'p99 ms',
-      server: name,
-      value: phase.rttMs?.p99 ?? Number.NaN,
+    recordMetrics(ctx, 'iii', name, { 'KB/connection': perConnection });
+    recordMetrics(ctx, 'ii', name, {
+      'delivered %': share * 100,
+      'p99 ms': phase.rttMs?.p99,
     });
   } finally {
     await stopServer(server);
@@ -305,17 +282,9 @@ export async function durableSession(ctx: Context): Promise<void> {
     ctx.log(
       `  switchboard (iv): ${Math.round(phase.ackedPerSecond ?? 0)} durable sends/s (${perRoom} senders per room), ack p99 ${phase.rttMs?.p99.toFixed(1)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}${phase.firstError ? ` (${phase.firstError})` : ''}`,
     );
-    ctx.record({
-      scenario: 'iv',
-      metric: 'sends/s',
-      server: 'switchboard',
-      value: phase.ackedPerSecond ?? 0,
-    });
-    ctx.record({
-      scenario: 'iv',
-      metric: 'ack p99 ms',
-      server: 'switchboard',
-      value: phase.rttMs?.p99 ?? Number.NaN,
+    recordMetrics(ctx, 'iv', 'switchboard', {
+      'sends/s': phase.ackedPerSecond ?? 0,
+      'ack p99 ms': phase.rttMs?.p99,
     });
   } finally {
     await stopServer(server);
@@ -359,19 +328,11 @@ export async function replaySession(ctx: Context): Promise<void> {
     ctx.log(
       `  switchboard (v): ${phase.delivered}/${expect} replayed at ${Math.round(phase.deliveredPerSecond)}/s, peak RSS ${(phase.serverPeakRss / 1024 / 1024).toFixed(0)} MB (+${growth.toFixed(1)} MB), server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%`,
     );
-    ctx.record({
-      scenario: 'v',
-      metric: 'messages/s',
-      server: 'switchboard',
-      value: phase.delivered === expect ? phase.deliveredPerSecond : 0,
+    recordMetrics(ctx, 'v', 'switchboard', {
+      'messages/s': phase.delivered === expect ? phase.deliveredPerSecond : 0,
+      'peak RSS MB': phase.serverPeakRss / 1024 / 1024,
+      'RSS growth MB': growth,
     });
-    ctx.record({
-      scenario: 'v',
-      metric: 'peak RSS MB',
-      server: 'switchboard',
-      value: phase.serverPeakRss / 1024 / 1024,
-    });
-    ctx.record({ scenario: 'v', metric: 'RSS growth MB', server: 'switchboard', value: growth });
   } finally {
     await stopServer(server);
   }
@@ -409,17 +370,9 @@ export async function historySession(ctx: Context): Promise<void> {
     ctx.log(
       `  switchboard (vi): ${phase.delivered} pages, p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}`,
     );
-    ctx.record({
-      scenario: 'vi',
-      metric: 'p50 ms',
-      server: 'switchboard',
-      value: phase.rttMs?.p50 ?? Number.NaN,
-    });
-    ctx.record({
-      scenario: 'vi',
-      metric: 'p99 ms',
-      server: 'switchboard',
-      value: phase.errors ? Number.NaN : (phase.rttMs?.p99 ?? Number.NaN),
+    recordMetrics(ctx, 'vi', 'switchboard', {
+      'p50 ms': phase.rttMs?.p50,
+      'p99 ms': phase.errors ? undefined : phase.rttMs?.p99,
     });
   } finally {
     await stopServer(server);
