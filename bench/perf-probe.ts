@@ -5,10 +5,11 @@
 //   taskset -c 1 npx tsx bench/perf-probe.ts sends   [--senders 50 --rooms 10 --seconds 10]
 //   taskset -c 1 npx tsx bench/perf-probe.ts replay  [--messages 100000]
 //   taskset -c 1 npx tsx bench/perf-probe.ts idle    [--subs 2000]
+//   taskset -c 1 npx tsx bench/perf-probe.ts history [--messages 20000 --pages 1500]
 // --prof writes a V8 CPU profile of the server into bench/results/probe-prof/.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,6 +29,7 @@ interface Server {
 }
 
 async function startServer(): Promise<Server> {
+  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-probe-'));
   const prof = rest.includes('--prof')
     ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'bench/results/probe-prof')]
@@ -37,26 +39,41 @@ async function startServer(): Promise<Server> {
   const child = spawn('taskset', ['-c', '0', process.execPath, ...prof, ...entry], {
     env: {
       ...process.env,
-      PORT: '0',
+      PORT: String(port),
       SQLITE_PATH: join(dir, 'probe.sqlite'),
       JWT_SECRET: 'probe-secret-probe-secret-probe-secret',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'silent', // as the benchmark runs it
       SEND_RATE_PER_SECOND: '1000000',
       SEND_BURST: '1000000',
       MAX_CONNECTIONS_PER_USER: '1000000',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk;
-      const match = /"url":"http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
   });
+  for (;;) {
+    if (exited) throw new Error('the server exited');
+    const ready = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    await sleep(50);
+  }
   return { process: child, port, dir };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(),
+      );
+    });
+  });
 }
 
 function bundleServer(): string {
@@ -257,6 +274,24 @@ function runSender(
   })();
 }
 
+/** Sends `total` messages to the room from 50 closed loops; resolves with the count acked. */
+async function seedRoom(port: number, tokens: string[], roomId: string, total: number) {
+  const senders = await Promise.all(
+    Array.from({ length: 50 }, (_, j) =>
+      LeanSocket.open(port, tokens[j % tokens.length] as string, true),
+    ),
+  );
+  let acked = 0;
+  const count = () => {
+    acked += 1;
+  };
+  await Promise.all(
+    senders.map((socket) => runSender(socket, roomId, () => acked >= total, [], count)),
+  );
+  for (const socket of senders) socket.close();
+  return acked;
+}
+
 async function subscribe(
   port: number,
   token: string,
@@ -347,26 +382,9 @@ async function main(): Promise<void> {
       const total = flag('messages', 100_000);
       const { tokens, roomIds } = await setup(port, 10, 1);
       const roomId = roomIds[0] as string;
-      const senders = await Promise.all(
-        Array.from({ length: 50 }, (_, j) => LeanSocket.open(port, tokens[j % 10] as string, true)),
-      );
-      let acked = 0;
       const seedStarted = performance.now();
-      await Promise.all(
-        senders.map((socket) =>
-          runSender(
-            socket,
-            roomId,
-            () => acked >= total,
-            [],
-            () => {
-              acked += 1;
-            },
-          ),
-        ),
-      );
+      const acked = await seedRoom(port, tokens, roomId, total);
       const seeded = performance.now() - seedStarted;
-      for (const s of senders) s.close();
       const { roomHistory } = await gql<{
         roomHistory: { edges: Array<{ node: { seq: number } }> };
       }>(
@@ -395,6 +413,42 @@ async function main(): Promise<void> {
         replayedPerSecond: Math.round(reader.frames / seconds),
         rssBeforeMb: Math.round(rssBefore / 1024),
         rssPeakMb: Math.round(peak / 1024),
+      });
+    } else if (mode === 'history') {
+      const total = flag('messages', 20_000);
+      const pages = flag('pages', 1500);
+      const { tokens, roomIds } = await setup(port, 10, 1);
+      const roomId = roomIds[0] as string;
+      await seedRoom(port, tokens, roomId, total);
+      // The benchmark's (vi) page: 50 edges with their senders, one request at a time.
+      const page = (cursor?: string) =>
+        gql<{ roomHistory: { pageInfo: { startCursor: string | null } } }>(
+          port,
+          'query($r:ID!,$b:String){roomHistory(roomId:$r,last:50,before:$b){edges{cursor node{id seq content clientId createdAt sender{id name}}} pageInfo{hasNextPage hasPreviousPage startCursor endCursor}}}',
+          { r: roomId, b: cursor },
+          tokens[1],
+        );
+      let before: string | undefined;
+      const walk = async () => {
+        const { roomHistory } = await page(before);
+        before = roomHistory.pageInfo.startCursor ?? undefined;
+      };
+      for (let i = 0; i < 100; i += 1) await walk();
+      const cpuBefore = serverStats(pid).cpuSeconds;
+      const started = performance.now();
+      const rtts: number[] = [];
+      for (let i = 0; i < pages; i += 1) {
+        const at = performance.now();
+        await walk();
+        rtts.push(performance.now() - at);
+      }
+      const elapsed = (performance.now() - started) / 1000;
+      const sorted = rtts.sort((a, b) => a - b);
+      Object.assign(report, {
+        pages,
+        pageP50Ms: Number(percentile(sorted, 0.5).toFixed(2)),
+        pageP99Ms: Number(percentile(sorted, 0.99).toFixed(2)),
+        serverCpu: Number(((serverStats(pid).cpuSeconds - cpuBefore) / elapsed).toFixed(2)),
       });
     } else if (mode === 'idle') {
       const subs = flag('subs', 2000);
