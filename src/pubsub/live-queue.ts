@@ -48,6 +48,11 @@ export class LiveQueue<T> {
     this.#held += weight;
   }
 
+  /** Its reader waits for the next item, and nothing is held: the next push is taken at once. */
+  get waiting(): boolean {
+    return this.#waiter !== undefined;
+  }
+
   next(): Promise<QueueResult<T>> {
     if (this.#lagged) {
       this.#lagged = false;

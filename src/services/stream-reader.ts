@@ -45,6 +45,21 @@ export interface StreamReadOptions {
 }
 
 /**
+ * A consumer that takes a live entry at once, inside the publish (the graphql-ws transport
+ * writing it to its socket), and says whether it did. It is offered an entry only while
+ * the reader waits on live events with nothing queued and the entry is the next seq, so
+ * order and gap-freedom hold; what it declines goes through the queue as before. This
+ * spares each subscriber of each event the generator's and the iterator's promise jobs.
+ */
+export type PushConsumer = (entry: StreamEntry) => boolean;
+
+export const attachPush = Symbol('attachPush');
+
+export interface StreamRead extends AsyncIterableIterator<StreamEntry> {
+  [attachPush](consumer: PushConsumer): void;
+}
+
+/**
  * Approximately what a live event costs to hold and send: the content's UTF-8 size plus
  * the rest of a `next` message (ids, cursor, timestamps, JSON framing).
  */
@@ -61,15 +76,26 @@ export function liveEventBytes(event: StreamEvent): number {
  * skipping what replay already gave. A gap in live events (an overflowed buffer, or
  * publishes that raced) is filled from storage, where every published entry already is.
  */
-export function readStream(
-  deps: StreamReaderDeps,
-  options: StreamReadOptions,
-): AsyncIterableIterator<StreamEntry> {
+export function readStream(deps: StreamReaderDeps, options: StreamReadOptions): StreamRead {
   const queue = new LiveQueue<StreamEvent>(deps.liveBufferBytes, liveEventBytes, options.budget);
-  const unsubscribe = deps.pubsub.subscribe('stream', options.streamId, (event) =>
-    queue.push(event),
-  );
+  let push: PushConsumer | undefined;
   let stopped = false;
+  let last = options.afterSeq;
+  const unsubscribe = deps.pubsub.subscribe('stream', options.streamId, (event) => {
+    if (
+      push &&
+      event.type === 'entry' &&
+      queue.waiting &&
+      !stopped &&
+      event.entry.seq === last + 1 &&
+      push(event.entry)
+    ) {
+      last = event.entry.seq;
+      options.onDelivered?.(last);
+      return;
+    }
+    queue.push(event);
+  });
   const stop = () => {
     stopped = true;
     unsubscribe();
@@ -78,7 +104,6 @@ export function readStream(
   // A cut-off consumer gets nothing more: stop listening and free the queue at once, even
   // while this reader waits for the consumer to take the entry it is sending.
   const offBudget = options.budget?.onExceeded(stop);
-  let last = options.afterSeq;
 
   // Around each `yield` (inline, not a generator per entry: this runs per subscriber per event).
   const handing = (entry: StreamEntry): boolean => {
@@ -155,7 +180,11 @@ export function readStream(
     }
   }
 
-  return cancellable(run(), stop);
+  return Object.assign(cancellable(run(), stop), {
+    [attachPush]: (consumer: PushConsumer) => {
+      push = consumer;
+    },
+  });
 }
 
 /**

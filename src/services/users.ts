@@ -12,9 +12,15 @@ export class UserDirectory {
 
   constructor(private readonly db: Db) {}
 
-  async byId(id: number): Promise<UserRow | undefined> {
-    const cached = this.#cache.get(id);
-    if (cached) return cached;
+  /**
+   * A cached row comes back as it is, not in a promise: a subscription event whose
+   * resolvers are all synchronous is executed and serialized within the publish.
+   */
+  byId(id: number): UserRow | Promise<UserRow | undefined> {
+    return this.#cache.get(id) ?? this.#load(id);
+  }
+
+  async #load(id: number): Promise<UserRow | undefined> {
     const row = await findUserById(this.db, id);
     if (row) this.#cache.set(id, row);
     return row;
@@ -22,6 +28,6 @@ export class UserDirectory {
 
   async byExternalId(id: string): Promise<UserRow | undefined> {
     const parsed = parseId(id);
-    return parsed === undefined ? undefined : this.byId(parsed);
+    return parsed === undefined ? undefined : await this.byId(parsed);
   }
 }

@@ -10,6 +10,7 @@ import {
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import WebSocket from 'ws';
+import { attachPush, type StreamRead } from '../services/stream-reader.js';
 import { MASKED_ERROR_MESSAGE, maskOperationError } from './masking.js';
 import { type Execution, SharedResults } from './shared-results.js';
 
@@ -62,12 +63,15 @@ export function directSubscriptionsPlugin(): Plugin {
         return new DirectStream(source[Symbol.asyncIterator](), (event) =>
           typeof event === 'object' && event !== null
             ? shared.render(event, operationKey, sink.viewerKey, () => run(event))
-            : run(event).then((execution) => execution.json),
+            : jsonOf(run(event)),
         ).start(sink, rootField(subscribeArgs));
       });
     },
   };
 }
+
+const jsonOf = (execution: Execution | Promise<Execution>): string | Promise<string> =>
+  execution instanceof Promise ? execution.then((done) => done.json) : execution.json;
 
 function rootField(args: ExecutionArgs): string {
   const selection = getOperationAST(args.document, args.operationName)?.selectionSet.selections[0];
@@ -98,8 +102,11 @@ function compiledOperation(args: ExecutionArgs): CompiledQuery | null {
   return compiled;
 }
 
-/** One execution of the selection set for an event, noting whether a resolver read the viewer. */
-async function executeEvent(args: ExecutionArgs, event: unknown): Promise<Execution> {
+/**
+ * One execution of the selection set for an event, noting whether a resolver read the
+ * viewer; synchronous when every resolver is (the common case: cached senders).
+ */
+function executeEvent(args: ExecutionArgs, event: unknown): Execution | Promise<Execution> {
   const context = args.contextValue as { viewer?: unknown };
   let readViewer = false;
   const tracked = Object.create(context, {
@@ -111,14 +118,17 @@ async function executeEvent(args: ExecutionArgs, event: unknown): Promise<Execut
     },
   }) as object;
   const compiled = compiledOperation(args);
-  const result: ExecutionResult = await (compiled
+  const result = compiled
     ? compiled.query(event, tracked, args.variableValues ?? {})
-    : execute({ ...args, rootValue: event, contextValue: tracked }));
-  const errors = result.errors?.map((error) => maskOperationError(error, MASKED_ERROR_MESSAGE));
-  return {
-    json: JSON.stringify(errors ? { ...result, errors } : result),
-    personal: readViewer || errors !== undefined,
+    : execute({ ...args, rootValue: event, contextValue: tracked });
+  const serialize = (done: ExecutionResult): Execution => {
+    const errors = done.errors?.map((error) => maskOperationError(error, MASKED_ERROR_MESSAGE));
+    return {
+      json: JSON.stringify(errors ? { ...done, errors } : done),
+      personal: readViewer || errors !== undefined,
+    };
   };
+  return result instanceof Promise ? result.then(serialize) : serialize(result);
 }
 
 const corked = new WeakSet<object>();
@@ -151,6 +161,7 @@ class DirectStream implements AsyncIterableIterator<never> {
   #pumping = false;
   #sink: DirectSink | undefined;
   #countDelivery: () => void = () => undefined;
+  #prefix = '';
   #settle: ((result: IteratorResult<never>) => void) | undefined;
   #fail: ((error: unknown) => void) | undefined;
   readonly #ended: Promise<IteratorResult<never>>;
@@ -175,6 +186,10 @@ class DirectStream implements AsyncIterableIterator<never> {
     // graphql-ws asks once it has registered the subscription: nothing is written before.
     if (!this.#pumping) {
       this.#pumping = true;
+      const sink = this.#sink as DirectSink;
+      this.#prefix = `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
+      if (attachPush in this.source)
+        (this.source as StreamRead)[attachPush]((event) => this.#writeAtOnce(sink, event));
       void this.#pump();
     }
     return this.#ended;
@@ -200,9 +215,29 @@ class DirectStream implements AsyncIterableIterator<never> {
     this.#settle?.({ done: true, value: undefined });
   }
 
+  /**
+   * A live event offered inside its publish (see PushConsumer): written now if its result
+   * is already rendered and the socket keeps up; else declined, and it comes through
+   * the pump, which then waits on the same rendering.
+   */
+  #writeAtOnce(sink: DirectSink, event: unknown): boolean {
+    if (this.#stopped || sink.socket.readyState !== WebSocket.OPEN) return false;
+    if (sink.socket.bufferedAmount >= HIGH_WATER_BYTES) return false;
+    const payload = this.render(event);
+    if (typeof payload !== 'string') {
+      // The pump awaits the same rendering (shared per event) and handles its failure.
+      payload.catch(() => undefined);
+      return false;
+    }
+    corkForThisTick(sink.socket);
+    sink.socket.send(`${this.#prefix}${payload}}`);
+    this.#countDelivery();
+    return true;
+  }
+
   async #pump(): Promise<void> {
     const sink = this.#sink as DirectSink;
-    const prefix = `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
+    const prefix = this.#prefix;
     try {
       for (;;) {
         const step = await this.source.next();

@@ -31,7 +31,7 @@ export class SharedResults {
     event: object,
     operationKey: string,
     viewerKey: string,
-    run: () => Promise<Execution>,
+    run: () => Execution | Promise<Execution>,
   ): string | Promise<string> {
     let slots = this.#byEvent.get(event);
     if (!slots) {
@@ -50,7 +50,7 @@ export class SharedResults {
     slots: Map<string, Slot>,
     operationKey: string,
     viewerKey: string,
-    run: () => Promise<Execution>,
+    run: () => Execution | Promise<Execution>,
   ): string | Promise<string> {
     if (common.viewerKey === undefined || common.viewerKey === viewerKey) return common.json;
     const ownKey = `${operationKey}\u0000${viewerKey}`;
@@ -62,20 +62,20 @@ export class SharedResults {
     slots: Map<string, Slot>,
     slotKey: string,
     viewerKey: string,
-    run: () => Promise<Execution>,
-  ): Promise<Rendered> {
-    const pending = run().then(
-      ({ json, personal }) => {
-        const rendered = { json, viewerKey: personal ? viewerKey : undefined };
-        // Settled: later subscribers read it without waiting on a promise.
-        slots.set(slotKey, rendered);
-        return rendered;
-      },
-      (error: unknown) => {
-        slots.delete(slotKey);
-        throw error;
-      },
-    );
+    run: () => Execution | Promise<Execution>,
+  ): Slot {
+    const keep = ({ json, personal }: Execution): Rendered => {
+      const rendered = { json, viewerKey: personal ? viewerKey : undefined };
+      // Settled: later subscribers read it without waiting on a promise.
+      slots.set(slotKey, rendered);
+      return rendered;
+    };
+    const execution = run();
+    if (!(execution instanceof Promise)) return keep(execution);
+    const pending = execution.then(keep, (error: unknown) => {
+      slots.delete(slotKey);
+      throw error;
+    });
     slots.set(slotKey, pending);
     return pending;
   }
