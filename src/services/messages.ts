@@ -5,7 +5,6 @@ import type { MessageRow, NewMessage } from '../storage/database.js';
 import type { Db } from '../storage/db.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import { findByClientId, insertMessage } from '../storage/repositories/messages.js';
-import { isMember } from '../storage/repositories/rooms.js';
 import {
   entryOfMessage,
   placeMessage,
@@ -61,9 +60,8 @@ export class MessageService {
     clientId: string | null | undefined,
   ): Promise<StreamEntry> {
     return this.#send(viewer, clientId, content, async (text) => {
-      const room = await this.rooms.visibleRoom(viewer, roomId);
-      if (!(await isMember(this.db, room.id, viewer.id)))
-        throw forbidden('only members send to a room');
+      const { room, member } = await this.rooms.visibleRoomAndMembership(viewer, roomId);
+      if (!member) throw forbidden('only members send to a room');
       return {
         draft: { channel: 'ROOM', room_id: room.id, content: text },
         streams: [{ streamId: roomStream(room.id), peerId: null }],
@@ -203,8 +201,7 @@ export class MessageService {
     after: string | null | undefined,
     budget?: LiveBudget,
   ): Promise<AsyncIterableIterator<StreamEntry>> {
-    const room = await this.rooms.visibleRoom(viewer, roomId);
-    const member = await isMember(this.db, room.id, viewer.id);
+    const { room, member } = await this.rooms.visibleRoomAndMembership(viewer, roomId);
     return this.#subscribe(
       viewer,
       roomStream(room.id),

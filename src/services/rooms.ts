@@ -8,6 +8,7 @@ import { ensureOwner } from '../storage/repositories/roles.js';
 import {
   deleteMembership,
   findRoomById,
+  findRoomForUser,
   insertMembership,
   insertRoom,
   isMember,
@@ -64,11 +65,18 @@ export class RoomService {
 
   /** The room when the viewer may see it; NOT_FOUND alike for missing and private ones. */
   async visibleRoom(viewer: Viewer, roomId: string): Promise<RoomRow> {
+    return (await this.visibleRoomAndMembership(viewer, roomId)).room;
+  }
+
+  /** visibleRoom, and whether the viewer is a member, in one read. */
+  async visibleRoomAndMembership(
+    viewer: Viewer,
+    roomId: string,
+  ): Promise<{ room: RoomRow; member: boolean }> {
     const id = parseId(roomId);
-    const room = id === undefined ? undefined : await findRoomById(this.db, id);
-    if (!room || (room.is_private && !(await isMember(this.db, room.id, viewer.id))))
-      throw notFound('room');
-    return room;
+    const found = id === undefined ? undefined : await findRoomForUser(this.db, id, viewer.id);
+    if (!found || (found.room.is_private && !found.member)) throw notFound('room');
+    return found;
   }
 
   async join(viewer: Viewer, roomId: string): Promise<RoomRow> {

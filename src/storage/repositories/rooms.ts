@@ -30,6 +30,26 @@ export async function findRoomById(db: Db, id: number): Promise<RoomRow | undefi
   return db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The room and whether the user is one of its members, in one read. */
+export async function findRoomForUser(
+  db: Db,
+  id: number,
+  userId: number,
+): Promise<{ room: RoomRow; member: boolean } | undefined> {
+  const row = await db
+    .selectFrom('rooms')
+    .leftJoin('memberships', (join) =>
+      join.onRef('memberships.room_id', '=', 'rooms.id').on('memberships.user_id', '=', userId),
+    )
+    .selectAll('rooms')
+    .select('memberships.user_id as member_id')
+    .where('rooms.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { member_id, ...room } = row;
+  return { room, member: member_id !== null };
+}
+
 /**
  * The room, locked to the end of the caller's transaction on PostgreSQL, so that concurrent
  * joins and leaves (on any instance) see each other's member counts. SQLite runs one write
