@@ -7,10 +7,10 @@ import {
   getOperationAST,
   Kind,
 } from 'graphql';
-import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import WebSocket from 'ws';
 import { attachPush, type StreamRead } from '../services/stream-reader.js';
+import { compiledOperation } from './jit-execution.js';
 import { MASKED_ERROR_MESSAGE, maskOperationError } from './masking.js';
 import { type Execution, SharedResults } from './shared-results.js';
 
@@ -76,30 +76,6 @@ const jsonOf = (execution: Execution | Promise<Execution>): string | Promise<str
 function rootField(args: ExecutionArgs): string {
   const selection = getOperationAST(args.document, args.operationName)?.selectionSet.selections[0];
   return selection?.kind === Kind.FIELD ? selection.name.value : '';
-}
-
-/**
- * Each subscription document's operation compiled once (graphql-jit) into a function that
- * executes its selection set for an event several times faster than graphql-js's
- * interpreter: every event of every distinct subscription runs it. Null where it would
- * not compile; graphql-js executes those.
- */
-const compiledOperations = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
-
-function compiledOperation(args: ExecutionArgs): CompiledQuery | null {
-  let byName = compiledOperations.get(args.document);
-  if (!byName) {
-    byName = new Map();
-    compiledOperations.set(args.document, byName);
-  }
-  const name = args.operationName ?? '';
-  let compiled = byName.get(name);
-  if (compiled === undefined) {
-    const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
-    compiled = isCompiledQuery(result) ? result : null;
-    byName.set(name, compiled);
-  }
-  return compiled;
 }
 
 /**

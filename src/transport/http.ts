@@ -11,6 +11,7 @@ import type { Viewer } from '../services/viewer.js';
 import { csrfPreventionPlugin } from './csrf.js';
 import { directSubscriptionsPlugin } from './direct-subscriptions.js';
 import { documentLimitPlugins } from './document-limits.js';
+import { jitExecutionPlugin } from './jit-execution.js';
 import { maskOperationError } from './masking.js';
 import { hiddenSuggestionsPlugins, noIntrospectionPlugin } from './schema-privacy.js';
 
@@ -75,6 +76,7 @@ export function createYogaApp(
       ...hiddenSuggestionsPlugins(),
       ...(options.introspection ? [] : [noIntrospectionPlugin()]),
       ...(extras.plugins ?? []),
+      jitExecutionPlugin(),
       directSubscriptionsPlugin(),
     ],
     maskedErrors: { maskError: maskOperationError },
