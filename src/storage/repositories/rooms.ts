@@ -1,6 +1,7 @@
 import type { RoomRow, UserRow } from '../database.js';
 import type { Db } from '../db.js';
 import { isPostgres } from '../dialect.js';
+import { prepared } from '../prepared.js';
 
 export async function insertRoom(
   db: Db,
@@ -30,21 +31,24 @@ export async function findRoomById(db: Db, id: number): Promise<RoomRow | undefi
   return db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+const roomForUserQuery = prepared((db: Db, a: { id: number; userId: number }) =>
+  db
+    .selectFrom('rooms')
+    .leftJoin('memberships', (join) =>
+      join.onRef('memberships.room_id', '=', 'rooms.id').on('memberships.user_id', '=', a.userId),
+    )
+    .selectAll('rooms')
+    .select('memberships.user_id as member_id')
+    .where('rooms.id', '=', a.id),
+);
+
 /** The room and whether the user is one of its members, in one read. */
 export async function findRoomForUser(
   db: Db,
   id: number,
   userId: number,
 ): Promise<{ room: RoomRow; member: boolean } | undefined> {
-  const row = await db
-    .selectFrom('rooms')
-    .leftJoin('memberships', (join) =>
-      join.onRef('memberships.room_id', '=', 'rooms.id').on('memberships.user_id', '=', userId),
-    )
-    .selectAll('rooms')
-    .select('memberships.user_id as member_id')
-    .where('rooms.id', '=', id)
-    .executeTakeFirst();
+  const [row] = (await roomForUserQuery(db, { id, userId })).rows;
   if (!row) return undefined;
   const { member_id, ...room } = row;
   return { room, member: member_id !== null };
@@ -64,14 +68,16 @@ export async function lockRoom(db: Db, id: number): Promise<RoomRow | undefined>
     .executeTakeFirst();
 }
 
-export async function isMember(db: Db, roomId: number, userId: number): Promise<boolean> {
-  const row = await db
+const membershipQuery = prepared((db: Db, a: { roomId: number; userId: number }) =>
+  db
     .selectFrom('memberships')
     .select('user_id')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return row !== undefined;
+    .where('room_id', '=', a.roomId)
+    .where('user_id', '=', a.userId),
+);
+
+export async function isMember(db: Db, roomId: number, userId: number): Promise<boolean> {
+  return (await membershipQuery(db, { roomId, userId })).rows.length > 0;
 }
 
 export async function memberRoomIds(

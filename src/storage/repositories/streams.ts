@@ -1,5 +1,6 @@
 import type { MessageRow } from '../database.js';
 import type { Db } from '../db.js';
+import { prepared } from '../prepared.js';
 
 /** A message at its place in one stream. */
 export interface StreamEntry {
@@ -21,13 +22,17 @@ export async function createStream(db: Db, streamId: string): Promise<void> {
  * the stream to commit (on PostgreSQL too, across instances), so seq order is commit
  * order, with no gap, and a reader never sees seq N+1 before N is committed.
  */
-export async function nextSeq(db: Db, streamId: string): Promise<number> {
-  const row = await db
+const nextSeqQuery = prepared((db: Db, a: { streamId: string }) =>
+  db
     .updateTable('streams')
     .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-    .where('id', '=', streamId)
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
+    .where('id', '=', a.streamId)
+    .returning('last_seq'),
+);
+
+export async function nextSeq(db: Db, streamId: string): Promise<number> {
+  const [row] = (await nextSeqQuery(db, { streamId })).rows;
+  if (!row) throw new Error(`no stream ${streamId}`);
   return row.last_seq;
 }
 
@@ -71,27 +76,23 @@ export async function streamHead(db: Db, streamId: string): Promise<number | und
   return row?.last_seq;
 }
 
-async function insertEntry(
-  db: Db,
-  entry: {
-    streamId: string;
-    seq: number;
-    messageId: number;
-    peerId: number | null;
-    createdAt: string;
-  },
-): Promise<void> {
-  await db
-    .insertInto('stream_entries')
-    .values({
-      stream_id: entry.streamId,
-      seq: entry.seq,
-      message_id: entry.messageId,
-      peer_id: entry.peerId,
-      created_at: entry.createdAt,
-    })
-    .execute();
+interface NewEntry {
+  streamId: string;
+  seq: number;
+  messageId: number;
+  peerId: number | null;
+  createdAt: string;
 }
+
+const insertEntry = prepared((db: Db, entry: NewEntry) =>
+  db.insertInto('stream_entries').values({
+    stream_id: entry.streamId,
+    seq: entry.seq,
+    message_id: entry.messageId,
+    peer_id: entry.peerId,
+    created_at: entry.createdAt,
+  }),
+);
 
 function entriesOf(db: Db, streamId: string) {
   return db
