@@ -67,13 +67,12 @@ export async function placeMessage(
   return placed;
 }
 
+const headQuery = prepared((db: Db, a: { streamId: string }) =>
+  db.selectFrom('streams').select('last_seq').where('id', '=', a.streamId),
+);
+
 export async function streamHead(db: Db, streamId: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('streams')
-    .select('last_seq')
-    .where('id', '=', streamId)
-    .executeTakeFirst();
-  return row?.last_seq;
+  return (await headQuery(db, { streamId })).rows[0]?.last_seq;
 }
 
 interface NewEntry {
@@ -118,13 +117,44 @@ export interface EntryWindow {
   peerId?: number | undefined;
 }
 
-function windowed(db: Db, window: EntryWindow) {
-  let query = entriesOf(db, window.streamId);
-  if (window.afterSeq !== undefined) query = query.where('e.seq', '>', window.afterSeq);
-  if (window.beforeSeq !== undefined) query = query.where('e.seq', '<', window.beforeSeq);
-  if (window.peerId !== undefined) query = query.where('e.peer_id', '=', window.peerId);
-  return query;
+/** Which bounds a window has: each combination is one prepared query. */
+function shapeOf(window: EntryWindow): string {
+  const has = (value: number | undefined) => (value === undefined ? '-' : '+');
+  return has(window.afterSeq) + has(window.beforeSeq) + has(window.peerId);
 }
+
+/** A prepared query per window shape (and whatever else `key` adds), made when first asked for. */
+function byShape<Query>(make: (shape: string, key: string) => Query) {
+  const queries = new Map<string, Query>();
+  return (shape: string, key = '') => {
+    let query = queries.get(shape + key);
+    if (!query) {
+      query = make(shape, key);
+      queries.set(shape + key, query);
+    }
+    return query;
+  };
+}
+
+type WindowArgs = Required<EntryWindow> & { limit: number };
+
+const pageQuery = byShape((shape, order) =>
+  prepared((db: Db, a: WindowArgs) => {
+    let query = entriesOf(db, a.streamId);
+    if (shape[0] === '+') query = query.where('e.seq', '>', a.afterSeq);
+    if (shape[1] === '+') query = query.where('e.seq', '<', a.beforeSeq);
+    if (shape[2] === '+') query = query.where('e.peer_id', '=', a.peerId);
+    return query.orderBy('e.seq', order === 'desc' ? 'desc' : 'asc').limit(a.limit);
+  }),
+);
+
+const windowArgs = (window: EntryWindow, limit: number): WindowArgs => ({
+  streamId: window.streamId,
+  afterSeq: window.afterSeq ?? 0,
+  beforeSeq: window.beforeSeq ?? 0,
+  peerId: window.peerId ?? 0,
+  limit,
+});
 
 /** The first `limit` entries of the window (oldest first), or its last `limit` when fromEnd. */
 export async function entriesInWindow(
@@ -133,23 +163,25 @@ export async function entriesInWindow(
   limit: number,
   fromEnd: boolean,
 ): Promise<StreamEntry[]> {
-  const rows = await windowed(db, window)
-    .orderBy('e.seq', fromEnd ? 'desc' : 'asc')
-    .limit(limit)
-    .execute();
+  const query = pageQuery(shapeOf(window), fromEnd ? 'desc' : 'asc');
+  const { rows } = await query(db, windowArgs(window, limit));
   const entries = rows.map(toEntry);
   return fromEnd ? entries.reverse() : entries;
 }
 
+const anyQuery = byShape((shape) =>
+  prepared((db: Db, a: WindowArgs) => {
+    let query = db.selectFrom('stream_entries').select('seq').where('stream_id', '=', a.streamId);
+    if (shape[0] === '+') query = query.where('seq', '>', a.afterSeq);
+    if (shape[1] === '+') query = query.where('seq', '<', a.beforeSeq);
+    if (shape[2] === '+') query = query.where('peer_id', '=', a.peerId);
+    return query.limit(a.limit);
+  }),
+);
+
 export async function anyEntryInWindow(db: Db, window: EntryWindow): Promise<boolean> {
-  let query = db
-    .selectFrom('stream_entries')
-    .select('seq')
-    .where('stream_id', '=', window.streamId);
-  if (window.afterSeq !== undefined) query = query.where('seq', '>', window.afterSeq);
-  if (window.beforeSeq !== undefined) query = query.where('seq', '<', window.beforeSeq);
-  if (window.peerId !== undefined) query = query.where('peer_id', '=', window.peerId);
-  return (await query.limit(1).executeTakeFirst()) !== undefined;
+  const { rows } = await anyQuery(shapeOf(window))(db, windowArgs(window, 1));
+  return rows.length > 0;
 }
 
 /** The entry of a message in one stream (a direct message has one per inbox). */

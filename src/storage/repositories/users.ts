@@ -1,5 +1,6 @@
 import type { UserRow } from '../database.js';
 import type { Db } from '../db.js';
+import { prepared } from '../prepared.js';
 
 export async function insertUser(
   db: Db,
@@ -25,8 +26,12 @@ export async function findUserByName(db: Db, name: string): Promise<UserRow | un
     .executeTakeFirst();
 }
 
+const userQuery = prepared((db: Db, a: { id: number }) =>
+  db.selectFrom('users').selectAll().where('id', '=', a.id),
+);
+
 export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await userQuery(db, { id })).rows[0];
 }
 
 export async function findUsersByIds(db: Db, ids: readonly number[]): Promise<UserRow[]> {
