@@ -166,10 +166,7 @@ export async function startApp(config: Config): Promise<App> {
       connectionInitTimeoutMs: config.connectionInitTimeoutMs,
     },
     {
-      deliveries: (field) => {
-        const counter = metrics.deliveries.labels({ field });
-        return () => counter.inc();
-      },
+      deliveries: (field) => metrics.deliveryCounter(field),
       slowConsumerClosed: () => metrics.slowConsumerCloses.inc(),
     },
   );

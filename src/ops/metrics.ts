@@ -23,11 +23,14 @@ export class Metrics {
     labelNames: ['channel'] as const,
     registers: [this.registry],
   });
+  /** Counted per delivery in plain numbers (deliveryCounter), added to the counter when scraped. */
+  readonly #uncountedDeliveries = new Map<string, { count: number }>();
   readonly deliveries = new Counter({
     name: 'switchboard_deliveries_total',
     help: 'Subscription events handed to clients, by root field',
     labelNames: ['field'] as const,
     registers: [this.registry],
+    collect: () => this.#collectDeliveries(),
   });
   readonly slowConsumerCloses = new Counter({
     name: 'switchboard_slow_consumer_closes_total',
@@ -71,6 +74,27 @@ export class Metrics {
 
   /** Open connections right now, for the admin `stats` query. */
   #openConnections = 0;
+
+  /** Counts one root field's deliveries: called per subscriber per event, so only a sum here. */
+  deliveryCounter(field: string): () => void {
+    let cell = this.#uncountedDeliveries.get(field);
+    if (!cell) {
+      cell = { count: 0 };
+      this.#uncountedDeliveries.set(field, cell);
+    }
+    const counted = cell;
+    return () => {
+      counted.count += 1;
+    };
+  }
+
+  #collectDeliveries(): void {
+    for (const [field, cell] of this.#uncountedDeliveries) {
+      if (cell.count === 0) continue;
+      this.deliveries.inc({ field }, cell.count);
+      cell.count = 0;
+    }
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });

@@ -107,23 +107,37 @@ function executeEvent(args: ExecutionArgs, event: unknown): Execution | Promise<
   return result instanceof Promise ? result.then(serialize) : serialize(result);
 }
 
-const corked = new WeakSet<object>();
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+const corked = new WeakSet<Corkable>();
+let corkedThisTick: Corkable[] = [];
+
+const uncorkAll = () => {
+  const sockets = corkedThisTick;
+  corkedThisTick = [];
+  for (const raw of sockets) {
+    corked.delete(raw);
+    raw.uncork();
+  }
+};
 
 /**
  * Holds a socket's writes until the promise jobs of this tick have run, so that what a
  * subscription writes in a row (a replay page, a burst) leaves in one system call, not one
- * per message. ws corks each frame itself; corks nest.
+ * per message. ws corks each frame itself; corks nest. One tick callback uncorks every
+ * socket an event was written to.
  */
 function corkForThisTick(socket: WebSocket): void {
   // ws keeps its net.Socket private; without it, frames are simply written one by one.
-  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  const raw = (socket as unknown as { _socket?: Corkable })._socket;
   if (!raw || corked.has(raw)) return;
   corked.add(raw);
   raw.cork();
-  process.nextTick(() => {
-    corked.delete(raw);
-    raw.uncork();
-  });
+  if (corkedThisTick.length === 0) process.nextTick(uncorkAll);
+  corkedThisTick.push(raw);
 }
 
 /**
