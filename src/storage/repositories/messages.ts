@@ -29,15 +29,18 @@ export async function insertMessage(db: Db, message: NewMessage): Promise<Messag
   return row;
 }
 
+const byClientIdQuery = prepared((db: Db, a: { senderId: number; clientId: string }) =>
+  db
+    .selectFrom('messages')
+    .selectAll()
+    .where('sender_id', '=', a.senderId)
+    .where('client_id', '=', a.clientId),
+);
+
 export async function findByClientId(
   db: Db,
   senderId: number,
   clientId: string,
 ): Promise<MessageRow | undefined> {
-  return db
-    .selectFrom('messages')
-    .selectAll()
-    .where('sender_id', '=', senderId)
-    .where('client_id', '=', clientId)
-    .executeTakeFirst();
+  return (await byClientIdQuery(db, { senderId, clientId })).rows[0];
 }
