@@ -6,9 +6,10 @@
 //   taskset -c 1 npx tsx bench/perf-probe.ts replay  [--messages 100000]
 //   taskset -c 1 npx tsx bench/perf-probe.ts idle    [--subs 2000]
 //   taskset -c 1 npx tsx bench/perf-probe.ts history [--messages 20000 --pages 1500]
-// --prof writes a V8 CPU profile of the server into bench/results/probe-prof/.
+// --prof writes a V8 CPU profile of the server into bench/results/probe-prof/; --heap (idle)
+// writes heap snapshots of it before and after opening the connections into bench/results/probe-heap/.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ const SUBSCRIPTION =
   'subscription($r:ID!,$a:String){roomMessages(roomId:$r,after:$a){id seq cursor content createdAt sender{id name}}}';
 const SEND = 'mutation($r:ID!,$c:String!){sendRoomMessage(roomId:$r,content:$c){seq cursor}}';
 
+const HEAP_DIR = join(process.cwd(), 'bench/results/probe-heap');
+
 interface Server {
   process: ChildProcess;
   port: number;
@@ -34,9 +37,12 @@ async function startServer(): Promise<Server> {
   const prof = rest.includes('--prof')
     ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'bench/results/probe-prof')]
     : [];
+  const heap = rest.includes('--heap')
+    ? ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', HEAP_DIR]
+    : [];
   // --bundle: plain node on an esbuild bundle, without tsx's loader thread.
   const entry = rest.includes('--bundle') ? [bundleServer()] : ['--import', 'tsx', 'src/main.ts'];
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...prof, ...entry], {
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...prof, ...heap, ...entry], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -216,6 +222,32 @@ function serverStats(pid: number): { cpuSeconds: number; rssKb: number } {
   const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100;
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
   return { cpuSeconds, rssKb };
+}
+
+/** The server's V8 heap (used, committed) and external memory, in KB, from its /metrics. */
+async function heapStats(
+  port: number,
+): Promise<{ usedKb: number; totalKb: number; externalKb: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const kb = (name: string) =>
+    Number(new RegExp(`^switchboard_${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024;
+  return {
+    usedKb: kb('nodejs_heap_size_used_bytes'),
+    totalKb: kb('nodejs_heap_size_total_bytes'),
+    externalKb: kb('nodejs_external_memory_bytes'),
+  };
+}
+
+/** With --heap: a heap snapshot of the server, written once the server answers again. */
+async function heapSnapshot(server: Server): Promise<void> {
+  if (!rest.includes('--heap')) return;
+  mkdirSync(HEAP_DIR, { recursive: true });
+  const count = () => readdirSync(HEAP_DIR).filter((name) => name.endsWith('.heapsnapshot')).length;
+  const before = count();
+  server.process.kill('SIGUSR2');
+  while (count() === before) await sleep(50);
+  // Node writes the snapshot on the main thread: an answer means it is done.
+  await fetch(`http://127.0.0.1:${server.port}/health`);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -455,16 +487,28 @@ async function main(): Promise<void> {
       const { tokens, roomIds } = await setup(port, 20, 10);
       const warm = await subscribe(port, tokens[0] as string, roomIds[0] as string);
       await sleep(2000);
+      await heapSnapshot(server);
       const before = serverStats(pid).rssKb;
+      const heapBefore = await heapStats(port);
       const sockets: LeanSocket[] = [];
       for (let i = 0; i < subs; i += 1)
         sockets.push(await subscribe(port, tokens[i % 20] as string, roomIds[i % 10] as string));
       await sleep(3000);
       const after = serverStats(pid).rssKb;
+      const heapAfter = await heapStats(port);
+      await heapSnapshot(server);
       warm.close();
       Object.assign(report, {
         subs,
         kbPerConnection: Number(((after - before) / subs).toFixed(1)),
+        // Heap used counts garbage not yet collected; a --heap snapshot counts live objects only.
+        heapUsedKbPerConnection: Number(((heapAfter.usedKb - heapBefore.usedKb) / subs).toFixed(1)),
+        heapTotalKbPerConnection: Number(
+          ((heapAfter.totalKb - heapBefore.totalKb) / subs).toFixed(1),
+        ),
+        externalKbPerConnection: Number(
+          ((heapAfter.externalKb - heapBefore.externalKb) / subs).toFixed(1),
+        ),
       });
     }
   } finally {
