@@ -12,8 +12,14 @@ export interface LiveBudget {
   charge(bytes: number): boolean;
   /** The bytes were taken from a queue, or dropped with it. */
   release(bytes: number): void;
-  /** Runs `stop` once the limit is passed (at once if it already was); returns an unregister. */
-  onExceeded(stop: () => void): () => void;
+  /** Tells `read` once the limit is passed (at once if it already was), unless unwatched first. */
+  watch(read: BudgetedRead): void;
+  unwatch(read: BudgetedRead): void;
+}
+
+/** A read that queues live output under a budget: it stops once the budget is exceeded. */
+export interface BudgetedRead {
+  budgetExceeded(): void;
 }
 
 /**
@@ -25,7 +31,7 @@ export interface LiveBudget {
 export class ConnectionBudget implements LiveBudget {
   #held = 0;
   #exceeded = false;
-  readonly #stops = new Set<() => void>();
+  readonly #reads = new Set<BudgetedRead>();
 
   constructor(
     private readonly limitBytes: number,
@@ -52,20 +58,20 @@ export class ConnectionBudget implements LiveBudget {
     if (!this.#exceeded) this.#exceed();
   }
 
-  onExceeded(stop: () => void): () => void {
-    if (this.#exceeded) {
-      stop();
-      return () => undefined;
-    }
-    this.#stops.add(stop);
-    return () => this.#stops.delete(stop);
+  watch(read: BudgetedRead): void {
+    if (this.#exceeded) read.budgetExceeded();
+    else this.#reads.add(read);
+  }
+
+  unwatch(read: BudgetedRead): void {
+    this.#reads.delete(read);
   }
 
   #exceed(): void {
     this.#exceeded = true;
     this.exceeded();
-    const stops = [...this.#stops];
-    this.#stops.clear();
-    for (const stop of stops) stop();
+    const reads = [...this.#reads];
+    this.#reads.clear();
+    for (const read of reads) read.budgetExceeded();
   }
 }

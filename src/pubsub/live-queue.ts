@@ -11,8 +11,9 @@ export type QueueResult<T> = { kind: 'item'; item: T } | { kind: 'lagged' } | { 
  * bound instead: past it the connection is cut off and this queue closed.
  */
 export class LiveQueue<T> {
-  #items: T[] = [];
-  #weights: number[] = [];
+  // Allocated on the first held item: most queues of idle subscribers never hold one.
+  #items: T[] | undefined;
+  #weights: number[] | undefined;
   #head = 0;
   #held = 0;
   #lagged = false;
@@ -43,34 +44,38 @@ export class LiveQueue<T> {
       this.#lagged = true;
       return;
     }
+    this.#items ??= [];
+    this.#weights ??= [];
     this.#items.push(item);
     this.#weights.push(weight);
     this.#held += weight;
   }
 
-  /** Its reader waits for the next item, and nothing is held: the next push is taken at once. */
-  get waiting(): boolean {
-    return this.#waiter !== undefined;
-  }
-
   next(): Promise<QueueResult<T>> {
-    if (this.#lagged) {
-      this.#lagged = false;
-      return Promise.resolve({ kind: 'lagged' });
-    }
-    if (this.#head < this.#items.length) {
-      const item = this.#items[this.#head] as T;
-      const weight = this.#weights[this.#head] as number;
-      this.#head += 1;
-      this.#held -= weight;
-      this.budget?.release(weight);
-      if (this.#head === this.#items.length) this.#reset();
-      return Promise.resolve({ kind: 'item', item });
-    }
-    if (this.#closed) return Promise.resolve({ kind: 'closed' });
+    const taken = this.take();
+    if (taken) return Promise.resolve(taken);
     return new Promise((resolve) => {
       this.#waiter = resolve;
     });
+  }
+
+  /** What next() would give at once; undefined when it would wait (empty and open). */
+  take(): QueueResult<T> | undefined {
+    if (this.#lagged) {
+      this.#lagged = false;
+      return { kind: 'lagged' };
+    }
+    const items = this.#items;
+    if (items && this.#head < items.length) {
+      const item = items[this.#head] as T;
+      const weight = this.#weights?.[this.#head] as number;
+      this.#head += 1;
+      this.#held -= weight;
+      this.budget?.release(weight);
+      if (this.#head === items.length) this.#reset();
+      return { kind: 'item', item };
+    }
+    return this.#closed ? { kind: 'closed' } : undefined;
   }
 
   /** Ends the queue; what it still holds is dropped, so a stopped reader frees its memory. */
@@ -89,8 +94,8 @@ export class LiveQueue<T> {
   }
 
   #reset(): void {
-    this.#items = [];
-    this.#weights = [];
+    this.#items = undefined;
+    this.#weights = undefined;
     this.#head = 0;
     this.#held = 0;
   }

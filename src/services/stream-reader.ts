@@ -1,5 +1,6 @@
 import type { Events, StreamEvent } from '../pubsub/events.js';
-import type { LiveBudget } from '../pubsub/live-budget.js';
+import { type Consumer, type Followable, Puller } from '../pubsub/follow.js';
+import type { BudgetedRead, LiveBudget } from '../pubsub/live-budget.js';
 import { LiveQueue } from '../pubsub/live-queue.js';
 import type { PubSub } from '../pubsub/pubsub.js';
 import type { Db } from '../storage/db.js';
@@ -35,28 +36,13 @@ export interface StreamReadOptions {
    * lost: a lost `removed` or `closed` would otherwise leave the read going. False ends it.
    */
   stillReadable?: (() => Promise<boolean>) | undefined;
-  /** Called once an entry has been handed on and the consumer asked for the next one. */
+  /** Called once the consumer has taken an entry (pulled: once it asked for the next one). */
   onDelivered?: ((seq: number) => void) | undefined;
   /**
    * The consumer's budget for unsent live output (one graphql-ws connection): it bounds
    * the live queue instead of liveBufferBytes, and ends this read when it is exceeded.
    */
   budget?: LiveBudget | undefined;
-}
-
-/**
- * A consumer that takes a live entry at once, inside the publish (the graphql-ws transport
- * writing it to its socket), and says whether it did. It is offered an entry only while
- * the reader waits on live events with nothing queued and the entry is the next seq, so
- * order and gap-freedom hold; what it declines goes through the queue as before. This
- * spares each subscriber of each event the generator's and the iterator's promise jobs.
- */
-export type PushConsumer = (entry: StreamEntry) => boolean;
-
-export const attachPush = Symbol('attachPush');
-
-export interface StreamRead extends AsyncIterableIterator<StreamEntry> {
-  [attachPush](consumer: PushConsumer): void;
 }
 
 /**
@@ -72,119 +58,222 @@ export function liveEventBytes(event: StreamEvent): number {
 
 /**
  * Offline replay, then live, with no gap and no duplicate: subscribe to live events
- * first (buffered), replay storage in pages up to the head, then drain the buffer,
- * skipping what replay already gave. A gap in live events (an overflowed buffer, or
- * publishes that raced) is filled from storage, where every published entry already is.
+ * first (held), replay storage in pages up to the head, then take what was held, skipping
+ * what replay already gave. A gap in live events (an overflowed buffer, or publishes that
+ * raced) is filled from storage, where every published entry already is.
  */
 export function readStream(deps: StreamReaderDeps, options: StreamReadOptions): StreamRead {
-  const queue = new LiveQueue<StreamEvent>(deps.liveBufferBytes, liveEventBytes, options.budget);
-  let push: PushConsumer | undefined;
-  let stopped = false;
-  let last = options.afterSeq;
-  const unsubscribe = deps.pubsub.subscribe('stream', options.streamId, (event) => {
-    if (
-      push &&
-      event.type === 'entry' &&
-      queue.waiting &&
-      !stopped &&
-      event.entry.seq === last + 1 &&
-      push(event.entry)
-    ) {
-      last = event.entry.seq;
-      options.onDelivered?.(last);
+  return new StreamRead(deps, options);
+}
+
+const RESYNC: StreamEvent = { type: 'resync' };
+const DONE: IteratorResult<never> = { done: true, value: undefined };
+
+/**
+ * One subscriber's read, pushed to a consumer (follow) or pulled as an async iterator. It
+ * runs only while there is something to do: idle and live, it is this object, its pub/sub
+ * listener and its empty queue, with nothing pending.
+ */
+export class StreamRead implements Followable<StreamEntry>, BudgetedRead {
+  readonly #deps: StreamReaderDeps;
+  readonly #options: StreamReadOptions;
+  readonly #queue: LiveQueue<StreamEvent>;
+  readonly #unsubscribe: () => void;
+  #consumer: Consumer<StreamEntry> | undefined;
+  #puller: Puller<StreamEntry> | undefined;
+  /** The seq of the last entry handed on. */
+  #last: number;
+  /** Replaying, reading storage, or waiting for the consumer: live events are held meanwhile. */
+  #busy = true;
+  #stopped = false;
+
+  constructor(deps: StreamReaderDeps, options: StreamReadOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#last = options.afterSeq;
+    this.#queue = new LiveQueue<StreamEvent>(deps.liveBufferBytes, liveEventBytes, options.budget);
+    this.#unsubscribe = deps.pubsub.subscribe('stream', options.streamId, (event) =>
+      this.#onEvent(event),
+    );
+    options.budget?.watch(this);
+  }
+
+  follow(consumer: Consumer<StreamEntry>): void {
+    this.#consumer = consumer;
+    if (this.#stopped) consumer.end();
+    else this.#after(this.#replay());
+  }
+
+  next(): Promise<IteratorResult<StreamEntry>> {
+    if (!this.#puller) {
+      this.#puller = new Puller<StreamEntry>();
+      const first = this.#puller.next();
+      this.follow(this.#puller);
+      return first;
+    }
+    return this.#puller.next();
+  }
+
+  return(): Promise<IteratorResult<StreamEntry>> {
+    this.#stop();
+    this.#puller?.close();
+    return Promise.resolve(DONE);
+  }
+
+  throw(): Promise<IteratorResult<StreamEntry>> {
+    return this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** A cut-off consumer gets nothing more: stop listening and free the queue at once. */
+  budgetExceeded(): void {
+    this.#finish();
+  }
+
+  #stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#unsubscribe();
+    this.#queue.close();
+    this.#options.budget?.unwatch(this);
+  }
+
+  /** Ends the read from this side: the consumer is told (once; not after its own return()). */
+  #finish(error?: unknown): void {
+    if (this.#stopped) return;
+    this.#stop();
+    this.#consumer?.end(error);
+  }
+
+  #onEvent(event: StreamEvent): void {
+    if (this.#busy) {
+      this.#queue.push(event);
       return;
     }
-    queue.push(event);
-  });
-  const stop = () => {
-    stopped = true;
-    unsubscribe();
-    queue.close();
-  };
-  // A cut-off consumer gets nothing more: stop listening and free the queue at once, even
-  // while this reader waits for the consumer to take the entry it is sending.
-  const offBudget = options.budget?.onExceeded(stop);
+    this.#busy = true;
+    this.#take(event);
+  }
 
-  // Around each `yield` (inline, not a generator per entry: this runs per subscriber per event).
-  const handing = (entry: StreamEntry): boolean => {
-    if (stopped) return false;
-    last = entry.seq;
-    return true;
-  };
-  // Resumed: the consumer has finished with this entry (it pulls after the write). Once
-  // stopped it may have been dropped unsent: an earlier position is the safe one.
-  const handed = (entry: StreamEntry): void => {
-    if (!stopped) options.onDelivered?.(entry.seq);
-  };
-
-  async function* fromStorage(beforeSeq: number | undefined): AsyncGenerator<StreamEntry> {
-    for (;;) {
-      const page = await entriesInWindow(
-        deps.db,
-        { streamId: options.streamId, afterSeq: last, beforeSeq },
-        deps.pageSize,
-        false,
-      );
-      for (const entry of page) {
-        if (!handing(entry)) return;
-        yield entry;
-        handed(entry);
+  /** Handles `event`, then what is held, until one needs to wait (or none is left). */
+  #take(first: StreamEvent | undefined): void {
+    let event = first;
+    while (event !== undefined && !this.#stopped) {
+      let work: Promise<void> | undefined;
+      try {
+        work = this.#handle(event);
+      } catch (error) {
+        this.#finish(error);
+        return;
       }
-      if (page.length < deps.pageSize) return;
+      if (work) {
+        this.#after(work);
+        return;
+      }
+      event = this.#held();
     }
+    this.#busy = false;
+  }
+
+  /** Once `work` is done, takes what was held meanwhile. */
+  #after(work: Promise<void>): void {
+    work.then(
+      () => {
+        if (!this.#stopped) this.#take(this.#held());
+      },
+      (error: unknown) => this.#finish(error),
+    );
+  }
+
+  #held(): StreamEvent | undefined {
+    const next = this.#queue.take();
+    if (next === undefined || next.kind === 'closed') return undefined;
+    // Dropped from the queue: storage has every entry.
+    return next.kind === 'lagged' ? RESYNC : next.item;
+  }
+
+  /** One live event: undefined when done with at once, else the work it started. */
+  #handle(event: StreamEvent): Promise<void> | undefined {
+    switch (event.type) {
+      case 'closed':
+        this.#finish();
+        return undefined;
+      case 'removed':
+        if (event.userId === this.#options.endsWhenRemoved) this.#finish();
+        return undefined;
+      case 'resync':
+        return this.#catchUp();
+      case 'entry': {
+        const { entry } = event;
+        if (entry.seq <= this.#last) return undefined;
+        if (entry.seq > this.#last + 1) return this.#fillUpTo(entry);
+        return this.#hand(entry);
+      }
+    }
+  }
+
+  /** Hands `entry` on; a promise while the consumer is not ready for the next one. */
+  #hand(entry: StreamEntry): Promise<void> | undefined {
+    this.#last = entry.seq;
+    const taken = (this.#consumer as Consumer<StreamEntry>).deliver(entry);
+    if (taken === undefined) {
+      this.#handed(entry.seq);
+      return undefined;
+    }
+    return taken.then(() => this.#handed(entry.seq));
+  }
+
+  /** The consumer is done with the entry. Once stopped it may have been dropped unsent: an earlier position is the safe one. */
+  #handed(seq: number): void {
+    if (!this.#stopped) this.#options.onDelivered?.(seq);
   }
 
   /** The first read from storage: the backlog this subscription resumes with. */
-  async function* replay(): AsyncGenerator<StreamEntry> {
+  async #replay(): Promise<void> {
     const startedAt = performance.now();
+    this.#deps.replay?.started();
     let messages = 0;
-    deps.replay?.started();
     try {
-      for await (const entry of fromStorage(undefined)) {
-        messages += 1;
-        yield entry;
-      }
+      messages = await this.#fromStorage(undefined);
     } finally {
-      deps.replay?.finished(messages, (performance.now() - startedAt) / 1000);
+      this.#deps.replay?.finished(messages, (performance.now() - startedAt) / 1000);
     }
   }
 
-  async function* run(): AsyncGenerator<StreamEntry> {
-    try {
-      yield* replay();
-      for (;;) {
-        const next = await queue.next();
-        if (next.kind === 'closed') return;
-        const event = next.kind === 'lagged' ? undefined : next.item;
-        // Dropped from the queue, or maybe lost on the way: storage has every entry.
-        if (event === undefined || event.type === 'resync') {
-          if (options.stillReadable && !(await options.stillReadable())) return;
-          yield* fromStorage(undefined);
-          continue;
-        }
-        if (event.type === 'closed') return;
-        if (event.type === 'removed') {
-          if (event.userId === options.endsWhenRemoved) return;
-          continue;
-        }
-        const { seq } = event.entry;
-        if (seq <= last) continue;
-        if (seq > last + 1) yield* fromStorage(seq);
-        if (!handing(event.entry)) return;
-        yield event.entry;
-        handed(event.entry);
-      }
-    } finally {
-      offBudget?.();
-      stop();
-    }
+  /** Live events were dropped, or may have been lost on the way: storage has every entry. */
+  async #catchUp(): Promise<void> {
+    const { stillReadable } = this.#options;
+    // A lost `removed` or `closed` would otherwise leave the read going.
+    if (stillReadable && !(await stillReadable())) this.#finish();
+    else await this.#fromStorage(undefined);
   }
 
-  return Object.assign(cancellable(run(), stop), {
-    [attachPush]: (consumer: PushConsumer) => {
-      push = consumer;
-    },
-  });
+  async #fillUpTo(entry: StreamEntry): Promise<void> {
+    await this.#fromStorage(entry.seq);
+    if (!this.#stopped) await this.#hand(entry);
+  }
+
+  /** Hands on the stored entries after the last one handed (before `beforeSeq`); how many. */
+  async #fromStorage(beforeSeq: number | undefined): Promise<number> {
+    const { db, pageSize } = this.#deps;
+    let count = 0;
+    for (;;) {
+      const page = await entriesInWindow(
+        db,
+        { streamId: this.#options.streamId, afterSeq: this.#last, beforeSeq },
+        pageSize,
+        false,
+      );
+      for (const entry of page) {
+        if (this.#stopped) return count;
+        count += 1;
+        await this.#hand(entry);
+      }
+      if (page.length < pageSize) return count;
+    }
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import WebSocket from 'ws';
-import { attachPush, type StreamRead } from '../services/stream-reader.js';
+import { type Consumer, isFollowable } from '../pubsub/follow.js';
 import { compiledOperation } from './jit-execution.js';
 import { MASKED_ERROR_MESSAGE, maskOperationError } from './masking.js';
 import { type Execution, SharedResults } from './shared-results.js';
@@ -59,12 +59,12 @@ export function directSubscriptionsPlugin(): Plugin {
         if (!isAsyncIterable(source)) return source;
         // Yoga's parse cache hands the same document object for the same text.
         const operationKey = `${documentId(subscribeArgs.document)}\u0000${subscribeArgs.operationName ?? ''}\u0000${JSON.stringify(subscribeArgs.variableValues ?? null)}`;
-        const run = (event: unknown) => executeEvent(subscribeArgs, event);
-        return new DirectStream(source[Symbol.asyncIterator](), (event) =>
-          typeof event === 'object' && event !== null
-            ? shared.render(event, operationKey, sink.viewerKey, () => run(event))
-            : jsonOf(run(event)),
-        ).start(sink, rootField(subscribeArgs));
+        return new DirectStream(
+          source[Symbol.asyncIterator](),
+          subscribeArgs,
+          { shared, operationKey, sink },
+          sink.deliveries(rootField(subscribeArgs)),
+        );
       });
     },
   };
@@ -140,25 +140,35 @@ function corkForThisTick(socket: WebSocket): void {
   corkedThisTick.push(raw);
 }
 
+/** How a direct subscription's results are made and where they go. */
+interface Delivery {
+  shared: SharedResults;
+  /** Document, operation and variables: the results it may share with other subscribers. */
+  operationKey: string;
+  sink: DirectSink;
+}
+
+const DONE: IteratorResult<never> = { done: true, value: undefined };
+
 /**
- * What graphql-ws iterates for a direct subscription: it yields nothing (the pump writes
- * each result itself) and ends when the source ends, so graphql-ws still sends `complete`
- * (and `error` when the source fails) after the last `next`, and still ends it on
- * `complete` from the client or on close.
+ * What graphql-ws iterates for a direct subscription: it yields nothing (each result is
+ * written here) and ends when the source ends, so graphql-ws still sends `complete` (and
+ * `error` when the source fails) after the last `next`, and still ends it on `complete`
+ * from the client or on close. A source that can push (a stream read) is followed, so an
+ * idle subscription waits on nothing; any other is pulled.
  */
-class DirectStream implements AsyncIterableIterator<never> {
+class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
   #stopped = false;
-  #pumping = false;
-  #sink: DirectSink | undefined;
-  #countDelivery: () => void = () => undefined;
-  #prefix = '';
+  #started = false;
   #settle: ((result: IteratorResult<never>) => void) | undefined;
   #fail: ((error: unknown) => void) | undefined;
   readonly #ended: Promise<IteratorResult<never>>;
 
   constructor(
     private readonly source: AsyncIterator<unknown>,
-    private readonly render: (event: unknown) => string | Promise<string>,
+    private readonly args: ExecutionArgs,
+    private readonly delivery: Delivery,
+    private readonly countDelivery: () => void,
   ) {
     this.#ended = new Promise((resolve, reject) => {
       this.#settle = resolve;
@@ -166,28 +176,19 @@ class DirectStream implements AsyncIterableIterator<never> {
     });
   }
 
-  start(sink: DirectSink, field: string): this {
-    this.#sink = sink;
-    this.#countDelivery = sink.deliveries(field);
-    return this;
-  }
-
   next(): Promise<IteratorResult<never>> {
     // graphql-ws asks once it has registered the subscription: nothing is written before.
-    if (!this.#pumping) {
-      this.#pumping = true;
-      const sink = this.#sink as DirectSink;
-      this.#prefix = `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
-      if (attachPush in this.source)
-        (this.source as StreamRead)[attachPush]((event) => this.#writeAtOnce(sink, event));
-      void this.#pump();
+    if (!this.#started) {
+      this.#started = true;
+      if (isFollowable(this.source)) this.source.follow(this);
+      else void this.#pump();
     }
     return this.#ended;
   }
 
   return(): Promise<IteratorResult<never>> {
     this.#stop();
-    return Promise.resolve({ done: true, value: undefined });
+    return Promise.resolve(DONE);
   }
 
   throw(): Promise<IteratorResult<never>> {
@@ -198,52 +199,70 @@ class DirectStream implements AsyncIterableIterator<never> {
     return this;
   }
 
+  deliver(event: unknown): void | Promise<void> {
+    if (this.#stopped) return;
+    const rendered = this.#render(event);
+    if (typeof rendered === 'string') return this.#write(rendered);
+    return rendered.then((payload) => this.#write(payload));
+  }
+
+  end(error?: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (error === undefined) this.#settle?.(DONE);
+    else this.#fail?.(error);
+  }
+
   #stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     void this.source.return?.();
-    this.#settle?.({ done: true, value: undefined });
+    this.#settle?.(DONE);
   }
 
-  /**
-   * A live event offered inside its publish (see PushConsumer): written now if its result
-   * is already rendered and the socket keeps up; else declined, and it comes through
-   * the pump, which then waits on the same rendering.
-   */
-  #writeAtOnce(sink: DirectSink, event: unknown): boolean {
-    if (this.#stopped || sink.socket.readyState !== WebSocket.OPEN) return false;
-    if (sink.socket.bufferedAmount >= HIGH_WATER_BYTES) return false;
-    const payload = this.render(event);
-    if (typeof payload !== 'string') {
-      // The pump awaits the same rendering (shared per event) and handles its failure.
-      payload.catch(() => undefined);
-      return false;
+  #render(event: unknown): string | Promise<string> {
+    const { shared, operationKey, sink } = this.delivery;
+    if (typeof event === 'object' && event !== null)
+      return shared.render(event, operationKey, sink.viewerKey, () =>
+        executeEvent(this.args, event),
+      );
+    return jsonOf(executeEvent(this.args, event));
+  }
+
+  /** Writes one result; a promise while a backed-up socket has not taken it. */
+  #write(payload: string): void | Promise<void> {
+    const { socket, id } = this.delivery.sink;
+    // Ended meanwhile (the id may already be reused), or closing: nothing more to write.
+    if (this.#stopped || socket.readyState !== WebSocket.OPEN) {
+      this.#stop();
+      return;
     }
-    corkForThisTick(sink.socket);
-    sink.socket.send(`${this.#prefix}${payload}}`);
-    this.#countDelivery();
-    return true;
+    const frame = `{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`;
+    // Taking the next result only once a backed-up socket has taken this frame keeps a
+    // replay, or a burst, to one buffer's worth of memory; live events then wait in the
+    // reader's queue, under the connection's budget.
+    corkForThisTick(socket);
+    if (socket.bufferedAmount < HIGH_WATER_BYTES) {
+      socket.send(frame);
+      this.countDelivery();
+      return;
+    }
+    return new Promise<void>((resolve) =>
+      socket.send(frame, () => {
+        this.countDelivery();
+        resolve();
+      }),
+    );
   }
 
+  /** A source that cannot push: pulled, one result written before the next is asked for. */
   async #pump(): Promise<void> {
-    const sink = this.#sink as DirectSink;
-    const prefix = this.#prefix;
     try {
       for (;;) {
         const step = await this.source.next();
         if (step.done || this.#stopped) break;
-        const rendered = this.render(step.value);
-        const payload = typeof rendered === 'string' ? rendered : await rendered;
-        // Ended meanwhile (the id may already be reused), or closing: nothing more to write.
-        if (this.#stopped || sink.socket.readyState !== WebSocket.OPEN) break;
-        const frame = `${prefix}${payload}}`;
-        // Reading on only once a backed-up socket has taken this frame keeps a replay, or
-        // a burst, to one buffer's worth of memory; live events then wait in the reader's
-        // queue, under the connection's budget.
-        corkForThisTick(sink.socket);
-        if (sink.socket.bufferedAmount < HIGH_WATER_BYTES) sink.socket.send(frame);
-        else await new Promise<void>((resolve) => sink.socket.send(frame, () => resolve()));
-        this.#countDelivery();
+        await this.deliver(step.value);
+        if (this.#stopped) break;
       }
       this.#stop();
     } catch (error) {
