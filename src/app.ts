@@ -167,6 +167,7 @@ export async function startApp(config: Config): Promise<App> {
     },
     {
       deliveries: (field) => metrics.deliveryCounter(field),
+      active: (field, change) => metrics.subscriptions.inc({ field }, change),
       slowConsumerClosed: () => metrics.slowConsumerCloses.inc(),
     },
   );

@@ -31,6 +31,22 @@ const InpRawRoomsDoc = graphql(`
   }
 `);
 
+const InpRoomPresenceDoc = graphql(`
+  subscription InpRoomPresence($roomId: ID) {
+    presenceChanged(roomId: $roomId) {
+      status
+    }
+  }
+`);
+
+const InpSetPresenceDoc = graphql(`
+  mutation InpSetPresence($status: PresenceStatus!) {
+    setPresence(status: $status) {
+      status
+    }
+  }
+`);
+
 const InpCreateRoomDoc = graphql(`
   mutation InpCreateRoom($name: String!, $maxMembers: Int) {
     createRoom(name: $name, maxMembers: $maxMembers) {
@@ -661,6 +677,41 @@ describe('input limits and errors', () => {
       expect(text).toContain('Unexpected error.');
       expectNothingInternal(text);
       expect(text).not.toMatch(/rooms_broken|no such table|does not exist/);
+      await client.dispose();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('masks the failure of a subscription already live, over graphql-ws', async () => {
+    const own = await startTestServer();
+    try {
+      const alice = await signUp(own);
+      const { createRoom } = await alice.http.request(InpCreateRoomDoc, { name: uniqueName() });
+      const client = wsClient(own, alice.token);
+      const watching = subscribe(client, InpRoomPresenceDoc, { roomId: createRoom.id });
+      // Live once a change of alice's own presence reaches it.
+      for (let round = 0; watching.received.length === 0; round += 1) {
+        if (round === 1000) throw new Error('the presence subscription never got live');
+        await alice.http.request(InpSetPresenceDoc, {
+          status: round % 2 === 0 ? 'AWAY' : 'ONLINE',
+        });
+      }
+      // Each change is filtered by room membership: break that table under the live stream.
+      const raw = own.openDb();
+      await sql`ALTER TABLE memberships RENAME TO memberships_broken`.execute(raw);
+      await raw.destroy();
+      const status = watching.received.length % 2 === 1 ? 'ONLINE' : 'AWAY';
+      await alice.http.request(InpSetPresenceDoc, { status });
+      const failure = await watching.ended.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(errorCode(failure)).toBe('INTERNAL_SERVER_ERROR');
+      const text = JSON.stringify(failure);
+      expect(text).toContain('Unexpected error.');
+      expectNothingInternal(text);
+      expect(text).not.toMatch(/memberships|no such table|does not exist/);
       await client.dispose();
     } finally {
       await own.close();

@@ -23,7 +23,8 @@ function rootFields(document: DocumentNode, operationName: string | null | undef
 
 /**
  * Counts sends, active subscriptions and deliveries from inside the GraphQL pipeline that
- * HTTP, SSE and graphql-ws share; logs each operation (debug) and each unexpected error
+ * HTTP, SSE and graphql-ws share (graphql-ws's direct subscriptions, which leave it once set
+ * up, are counted by the transport); logs each operation (debug) and each unexpected error
  * with its request id.
  */
 export function graphqlMetricsPlugin(metrics: Metrics, logger: Logger): Plugin {

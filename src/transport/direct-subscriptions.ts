@@ -24,9 +24,28 @@ export interface DirectSink {
   id: string;
   /** Who the viewer is as far as a result can differ (user and token expiry). */
   viewerKey: string;
-  /** A counter of the deliveries of one root field (metrics). */
-  deliveries: (field: string) => () => void;
+  observer: DirectObserver;
+  /**
+   * Set once the subscription is set up: what the transport runs instead of the result
+   * envelop returns (TAKEN_OVER).
+   */
+  stream?: AsyncIterableIterator<never>;
 }
+
+/** Metrics of direct subscriptions, whose life and results envelop's hooks do not see. */
+export interface DirectObserver {
+  /** A counter of the deliveries of one root field, shared by its subscriptions. */
+  deliveries(field: string): () => void;
+  /** One more (1) or one fewer (-1) active subscription of this root field. */
+  active(field: string, change: 1 | -1): void;
+}
+
+/**
+ * What envelop's subscribe gives for a subscription taken over here: a settled result, so
+ * that no plugin wraps a stream around it for its whole life (four wrappers, ~8 KB per
+ * idle subscription). The plugins' hooks have seen its setup; its stream is on the sink.
+ */
+export const TAKEN_OVER: ExecutionResult = Object.freeze({});
 
 /** Above this many unsent bytes on its socket, a subscription waits for its write before reading on. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -35,7 +54,8 @@ const HIGH_WATER_BYTES = 64 * 1024;
  * graphql-ws subscriptions whose results are executed once per event for every subscriber
  * with the same document, variables and viewer class (SharedResults), serialized once,
  * and written to each socket with only the operation id differing. Setup (the root
- * field's subscribe, with its auth) and every plugin hook around it run as before.
+ * field's subscribe, with its auth) runs inside every plugin's hooks; the stream after it
+ * is the transport's, which counts it and masks its failure as envelop would.
  */
 export function directSubscriptionsPlugin(): Plugin {
   const shared = new SharedResults();
@@ -59,12 +79,13 @@ export function directSubscriptionsPlugin(): Plugin {
         if (!isAsyncIterable(source)) return source;
         // Yoga's parse cache hands the same document object for the same text.
         const operationKey = `${documentId(subscribeArgs.document)}\u0000${subscribeArgs.operationName ?? ''}\u0000${JSON.stringify(subscribeArgs.variableValues ?? null)}`;
-        return new DirectStream(
+        sink.stream = new DirectStream(
           source[Symbol.asyncIterator](),
           subscribeArgs,
           { shared, operationKey, sink },
-          sink.deliveries(rootField(subscribeArgs)),
+          rootField(subscribeArgs),
         );
+        return TAKEN_OVER;
       });
     },
   };
@@ -163,17 +184,21 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
   #settle: ((result: IteratorResult<never>) => void) | undefined;
   #fail: ((error: unknown) => void) | undefined;
   readonly #ended: Promise<IteratorResult<never>>;
+  readonly #countDelivery: () => void;
 
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly args: ExecutionArgs,
     private readonly delivery: Delivery,
-    private readonly countDelivery: () => void,
+    private readonly field: string,
   ) {
     this.#ended = new Promise((resolve, reject) => {
       this.#settle = resolve;
       this.#fail = reject;
     });
+    const { observer } = delivery.sink;
+    this.#countDelivery = observer.deliveries(field);
+    observer.active(field, 1);
   }
 
   next(): Promise<IteratorResult<never>> {
@@ -208,16 +233,22 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
 
   end(error?: unknown): void {
     if (this.#stopped) return;
-    this.#stopped = true;
+    this.#markStopped();
     if (error === undefined) this.#settle?.(DONE);
-    else this.#fail?.(error);
+    // What envelop's masking did to a failing stream's error before it was taken over.
+    else this.#fail?.(maskOperationError(error, MASKED_ERROR_MESSAGE));
   }
 
   #stop(): void {
     if (this.#stopped) return;
-    this.#stopped = true;
+    this.#markStopped();
     void this.source.return?.();
     this.#settle?.(DONE);
+  }
+
+  #markStopped(): void {
+    this.#stopped = true;
+    this.delivery.sink.observer.active(this.field, -1);
   }
 
   #render(event: unknown): string | Promise<string> {
@@ -244,12 +275,12 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
     corkForThisTick(socket);
     if (socket.bufferedAmount < HIGH_WATER_BYTES) {
       socket.send(frame);
-      this.countDelivery();
+      this.#countDelivery();
       return;
     }
     return new Promise<void>((resolve) =>
       socket.send(frame, () => {
-        this.countDelivery();
+        this.#countDelivery();
         resolve();
       }),
     );
@@ -266,9 +297,8 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
       }
       this.#stop();
     } catch (error) {
-      this.#stopped = true;
       void this.source.return?.();
-      this.#fail?.(error);
+      this.end(error);
     }
   }
 }

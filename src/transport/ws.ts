@@ -10,7 +10,7 @@ import type { Services } from '../services/index.js';
 import { bearerToken } from '../services/tokens.js';
 import type { Viewer } from '../services/viewer.js';
 import { atDeadline, type Deadline } from './deadline.js';
-import type { DirectSink } from './direct-subscriptions.js';
+import type { DirectObserver, DirectSink } from './direct-subscriptions.js';
 import { KEEP_ALIVE_MS, keepAlive } from './heartbeat.js';
 import type { Yoga } from './http.js';
 
@@ -24,9 +24,8 @@ export interface WsLimits {
   connectionInitTimeoutMs: number;
 }
 
-/** What the transport reports to metrics: deliveries per root field, and slow-consumer cut-offs. */
-export interface WsObservers {
-  deliveries: (field: string) => () => void;
+/** What the transport reports to metrics: its subscriptions, and slow-consumer cut-offs. */
+export interface WsObservers extends DirectObserver {
   /** A connection was cut off as a slow consumer (4413). */
   slowConsumerClosed: () => void;
 }
@@ -80,7 +79,12 @@ export function attachWebSocket(
       connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
       jsonMessageReviver: rejectServerMessages,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      subscribe: async (args) => {
+        const result = await (args.rootValue as EnvelopedRoot).subscribe(args);
+        // A direct subscription: envelop got a settled result, graphql-ws runs its stream.
+        return ((args.contextValue as { directSink?: DirectSink }).directSink?.stream ??
+          result) as never;
+      },
       onConnect: async (ctx) => {
         const viewer = await services.auth.authenticate(
           bearerToken(authorizationParam(ctx.connectionParams)),
@@ -151,7 +155,7 @@ export function attachWebSocket(
             socket: ctx.extra.socket,
             id,
             viewerKey: `${connection.viewer.id}:${connection.viewer.expiresAt}`,
-            deliveries: observers.deliveries,
+            observer: observers,
           } satisfies DirectSink,
         });
         let document: ReturnType<typeof parse>;
