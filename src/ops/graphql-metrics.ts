@@ -31,9 +31,10 @@ export function graphqlMetricsPlugin(metrics: Metrics, logger: Logger): Plugin {
   return {
     onExecute({ args }) {
       const { type, fields } = rootFields(args.document, args.operationName);
-      const req = (args.contextValue as { req?: IncomingMessage }).req;
+      // graphql-ws gives the connection's request id; HTTP the request it is in.
+      const context = args.contextValue as { req?: IncomingMessage; requestId?: string };
       const operation = {
-        requestId: requestIdOf(req),
+        requestId: context.requestId ?? requestIdOf(context.req),
         operation: args.operationName ?? null,
         type,
       };

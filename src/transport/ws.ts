@@ -4,11 +4,13 @@ import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { requestIdOf } from '../ops/request-id.js';
 import { ConnectionBudget } from '../pubsub/live-budget.js';
 import type { DeliveryPositions } from '../services/delivery-positions.js';
 import type { Services } from '../services/index.js';
 import { bearerToken } from '../services/tokens.js';
 import type { Viewer } from '../services/viewer.js';
+import { flatString } from '../util/flat-string.js';
 import { atDeadline, type Deadline } from './deadline.js';
 import type { DirectObserver, DirectSink } from './direct-subscriptions.js';
 import { KEEP_ALIVE_MS, keepAlive } from './heartbeat.js';
@@ -44,6 +46,8 @@ interface Connection {
   viewer: Viewer;
   /** Its entry in presence, which also counts connections per user (across instances). */
   id: string;
+  /** The upgrade request's id (logs); the request itself is let go once connected. */
+  requestId: string | undefined;
   expiry: Deadline;
   liveBudget: ConnectionBudget;
 }
@@ -90,7 +94,7 @@ export function attachWebSocket(
           bearerToken(authorizationParam(ctx.connectionParams)),
         );
         if (!viewer) return false;
-        const id = randomUUID();
+        const id = flatString(randomUUID());
         const admitted = await services.presence
           .connected(viewer.id, id, limits.maxConnectionsPerUser)
           .catch(() => undefined);
@@ -116,7 +120,17 @@ export function attachWebSocket(
             socket.close(SLOW_CONSUMER, 'slow consumer');
           },
         );
-        connections.set(ctx.extra, { viewer, id, expiry, liveBudget });
+        const requestId = requestIdOf(ctx.extra.request);
+        connections.set(ctx.extra, {
+          viewer,
+          id,
+          requestId: requestId === undefined ? undefined : flatString(requestId),
+          expiry,
+          liveBudget,
+        });
+        // graphql-ws would keep the upgrade request (headers and all) for the connection's
+        // life; nothing here reads it after connection_init.
+        (ctx.extra as { request?: unknown }).request = undefined;
         budgets.set(socket, liveBudget);
         return true;
       },
@@ -146,7 +160,7 @@ export function attachWebSocket(
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
-          req: ctx.extra.request,
+          requestId: connection.requestId,
           socket: ctx.extra.socket,
           params: payload,
           connectionViewer: connection.viewer,
