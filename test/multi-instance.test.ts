@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ChatMessage, createResumableClient } from '../src/client/index.js';
 import { graphql } from './gql/index.js';
@@ -137,6 +137,9 @@ describeWithRedis(
         startProcess(storage, { ...shared, REDIS_URL: redisUrl ?? '' }),
       ]);
     }, 60_000);
+
+    // A test that fails while B is cut must not leave it cut for the ones after it.
+    afterEach(() => redisLink?.online());
 
     afterAll(async () => {
       await Promise.all([a?.kill(), b?.kill(), c?.kill()]);

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { SqliteSynchronous } from '../config.js';
 import { BoundedMap } from '../util/bounded-map.js';
 import type { Database } from './database.js';
+import { SqliteImmediateDialect } from './sqlite-dialect.js';
 
 export type Db = Kysely<Database>;
 
@@ -33,7 +34,7 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous = 'FULL'
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new SqliteImmediateDialect({ database: withStatementCache(sqlite) }),
   });
 }
 
