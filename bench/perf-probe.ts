@@ -427,11 +427,15 @@ async function main(): Promise<void> {
       );
       const head = roomHistory.edges[0]?.node.seq ?? 0;
       await sleep(1500);
+      await heapSnapshot(server);
+      const heapAfterSeeding = await heapStats(port);
       const rssBefore = serverStats(pid).rssKb;
       let peak = rssBefore;
       const sampler = setInterval(() => {
         peak = Math.max(peak, serverStats(pid).rssKb);
       }, 20);
+      const cpuBefore = serverStats(pid).cpuSeconds;
+      const clientCpuBefore = process.cpuUsage();
       const started = performance.now();
       // Everything after seq 1 (cursors are base64url of v1:<stream>:<seq>).
       const after = Buffer.from(`v1:room:${roomId}:1`).toString('base64url');
@@ -443,6 +447,15 @@ async function main(): Promise<void> {
         seededPerSecond: Math.round(acked / (seeded / 1000)),
         replayed: reader.frames,
         replayedPerSecond: Math.round(reader.frames / seconds),
+        serverCpu: Number(((serverStats(pid).cpuSeconds - cpuBefore) / seconds).toFixed(2)),
+        clientCpu: Number(
+          (
+            (process.cpuUsage(clientCpuBefore).user + process.cpuUsage(clientCpuBefore).system) /
+            1e6 /
+            seconds
+          ).toFixed(2),
+        ),
+        heapUsedAfterSeedingMb: Math.round(heapAfterSeeding.usedKb / 1024),
         rssBeforeMb: Math.round(rssBefore / 1024),
         rssPeakMb: Math.round(peak / 1024),
       });

@@ -6,9 +6,10 @@ export interface Consumer<T> {
   /**
    * Takes one item. A promise when the consumer cannot take the next one before it settles
    * (a write waiting on a backed-up socket); the read holds what comes meanwhile. A rejected
-   * promise fails the read.
+   * promise fails the read. `own`: no other consumer is handed this same object (it was
+   * read from storage for this read alone), so nothing made from it can be shared.
    */
-  deliver(item: T): void | Promise<void>;
+  deliver(item: T, own?: boolean): void | Promise<void>;
   /** The read is over: the source ended (no error), or it failed. Not called after return(). */
   end(error?: unknown): void;
 }

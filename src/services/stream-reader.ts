@@ -215,9 +215,9 @@ export class StreamRead implements Followable<StreamEntry>, BudgetedRead {
   }
 
   /** Hands `entry` on; a promise while the consumer is not ready for the next one. */
-  #hand(entry: StreamEntry): Promise<void> | undefined {
+  #hand(entry: StreamEntry, own = false): Promise<void> | undefined {
     this.#last = entry.seq;
-    const taken = (this.#consumer as Consumer<StreamEntry>).deliver(entry);
+    const taken = (this.#consumer as Consumer<StreamEntry>).deliver(entry, own);
     if (taken === undefined) {
       this.#handed(entry.seq);
       return undefined;
@@ -269,7 +269,8 @@ export class StreamRead implements Followable<StreamEntry>, BudgetedRead {
       for (const entry of page) {
         if (this.#stopped) return count;
         count += 1;
-        await this.#hand(entry);
+        const taken = this.#hand(entry, true);
+        if (taken) await taken;
       }
       if (page.length < pageSize) return count;
     }

@@ -224,9 +224,9 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
     return this;
   }
 
-  deliver(event: unknown): void | Promise<void> {
+  deliver(event: unknown, own = false): void | Promise<void> {
     if (this.#stopped) return;
-    const rendered = this.#render(event);
+    const rendered = this.#render(event, own);
     if (typeof rendered === 'string') return this.#write(rendered);
     return rendered.then((payload) => this.#write(payload));
   }
@@ -251,9 +251,10 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
     this.delivery.sink.observer.active(this.field, -1);
   }
 
-  #render(event: unknown): string | Promise<string> {
+  #render(event: unknown, own: boolean): string | Promise<string> {
     const { shared, operationKey, sink } = this.delivery;
-    if (typeof event === 'object' && event !== null)
+    // Another subscriber's result can only be for the same event object (a live one).
+    if (!own && typeof event === 'object' && event !== null)
       return shared.render(event, operationKey, sink.viewerKey, () =>
         executeEvent(this.args, event),
       );
