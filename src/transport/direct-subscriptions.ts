@@ -100,32 +100,52 @@ function rootField(args: ExecutionArgs): string {
 }
 
 /**
- * One execution of the selection set for an event, noting whether a resolver read the
- * viewer; synchronous when every resolver is (the common case: cached senders).
+ * A subscription's context as its events' resolvers see it: the same, but noting whether
+ * one read the viewer. Made at its first event (an idle subscription has none) and reused:
+ * a subscription executes one event at a time.
  */
-function executeEvent(args: ExecutionArgs, event: unknown): Execution | Promise<Execution> {
-  const context = args.contextValue as { viewer?: unknown };
-  let readViewer = false;
-  const tracked = Object.create(context, {
-    viewer: {
-      get: () => {
-        readViewer = true;
-        return context.viewer;
+class ViewerTracking {
+  readViewer = false;
+  readonly context: object;
+
+  constructor(context: { viewer?: unknown }) {
+    const tracking = this;
+    this.context = Object.create(context, {
+      viewer: {
+        get() {
+          tracking.readViewer = true;
+          return context.viewer;
+        },
       },
-    },
-  }) as object;
-  const compiled = compiledOperation(args);
-  const result = compiled
-    ? compiled.query(event, tracked, args.variableValues ?? {})
-    : execute({ ...args, rootValue: event, contextValue: tracked });
-  const serialize = (done: ExecutionResult): Execution => {
+    }) as object;
+  }
+
+  serialize(done: ExecutionResult): Execution {
     const errors = done.errors?.map((error) => maskOperationError(error, MASKED_ERROR_MESSAGE));
     return {
       json: JSON.stringify(errors ? { ...done, errors } : done),
-      personal: readViewer || errors !== undefined,
+      personal: this.readViewer || errors !== undefined,
     };
-  };
-  return result instanceof Promise ? result.then(serialize) : serialize(result);
+  }
+}
+
+/**
+ * One execution of the selection set for an event, noting whether a resolver read the
+ * viewer; synchronous when every resolver is (the common case: cached senders).
+ */
+function executeEvent(
+  args: ExecutionArgs,
+  tracking: ViewerTracking,
+  event: unknown,
+): Execution | Promise<Execution> {
+  tracking.readViewer = false;
+  const compiled = compiledOperation(args);
+  const result = compiled
+    ? compiled.query(event, tracking.context, args.variableValues ?? {})
+    : execute({ ...args, rootValue: event, contextValue: tracking.context });
+  return result instanceof Promise
+    ? result.then((done) => tracking.serialize(done))
+    : tracking.serialize(result);
 }
 
 interface Corkable {
@@ -185,6 +205,7 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
   #fail: ((error: unknown) => void) | undefined;
   readonly #ended: Promise<IteratorResult<never>>;
   readonly #countDelivery: () => void;
+  #tracking: ViewerTracking | undefined;
 
   constructor(
     private readonly source: AsyncIterator<unknown>,
@@ -253,12 +274,14 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
 
   #render(event: unknown, own: boolean): string | Promise<string> {
     const { shared, operationKey, sink } = this.delivery;
+    this.#tracking ??= new ViewerTracking(this.args.contextValue as { viewer?: unknown });
+    const tracking = this.#tracking;
     // Another subscriber's result can only be for the same event object (a live one).
     if (!own && typeof event === 'object' && event !== null)
       return shared.render(event, operationKey, sink.viewerKey, () =>
-        executeEvent(this.args, event),
+        executeEvent(this.args, tracking, event),
       );
-    return jsonOf(executeEvent(this.args, event));
+    return jsonOf(executeEvent(this.args, tracking, event));
   }
 
   /** Writes one result; a promise while a backed-up socket has not taken it. */
