@@ -7,6 +7,7 @@ import type { SqliteSynchronous } from '../config.js';
 import { BoundedMap } from '../util/bounded-map.js';
 import type { Database } from './database.js';
 import { SqliteImmediateDialect } from './sqlite-dialect.js';
+import { CompiledRowStatement } from './sqlite-rows.js';
 
 export type Db = Kysely<Database>;
 
@@ -44,16 +45,16 @@ const STATEMENT_CACHE_LIMIT = 500;
 /**
  * Kysely's SQLite driver prepares every query anew, which costs more than running most of
  * ours. The same SQL text gets the same prepared statement here (a fresh one while that one
- * is still being iterated).
+ * is still being iterated), with its rows made by CompiledRowStatement.
  */
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const statements = new BoundedMap<string, SQLite.Statement>(STATEMENT_CACHE_LIMIT);
+  const statements = new BoundedMap<string, CompiledRowStatement>(STATEMENT_CACHE_LIMIT);
   return {
     close: () => void sqlite.close(),
     prepare: (query: string) => {
       const cached = statements.get(query);
       if (cached && !cached.busy) return cached;
-      const statement = sqlite.prepare(query);
+      const statement = new CompiledRowStatement(sqlite.prepare(query));
       if (!cached) statements.set(query, statement);
       return statement;
     },
