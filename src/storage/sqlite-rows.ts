@@ -12,19 +12,12 @@ type Row = Record<string, unknown>;
 export class CompiledRowStatement implements SqliteStatement {
   readonly reader: boolean;
   readonly #statement: SQLite.Statement;
-  readonly #toRow: ((values: unknown[]) => Row) | undefined;
+  readonly #toRow: RowBuilder;
 
   constructor(statement: SQLite.Statement) {
     this.#statement = statement;
     this.reader = statement.reader;
-    if (!statement.reader) return;
-    statement.raw(true);
-    const fields = statement
-      .columns()
-      .map((column, index) => `${JSON.stringify(column.name)}: values[${index}]`);
-    this.#toRow = new Function('values', `return { ${fields.join(', ')} };`) as (
-      values: unknown[],
-    ) => Row;
+    this.#toRow = statement.reader ? rowBuilder(statement.raw(true)) : noRows;
   }
 
   /** Being iterated: it cannot run again until that is done. */
@@ -33,8 +26,7 @@ export class CompiledRowStatement implements SqliteStatement {
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    const toRow = this.#toRow as (values: unknown[]) => Row;
-    return (this.#statement.all(parameters) as unknown[][]).map(toRow);
+    return (this.#statement.all(parameters) as unknown[][]).map(this.#toRow);
   }
 
   run(parameters: ReadonlyArray<unknown>): { changes: number; lastInsertRowid: number | bigint } {
@@ -42,8 +34,20 @@ export class CompiledRowStatement implements SqliteStatement {
   }
 
   *iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
-    const toRow = this.#toRow as (values: unknown[]) => Row;
     for (const values of this.#statement.iterate(parameters) as IterableIterator<unknown[]>)
-      yield toRow(values);
+      yield this.#toRow(values);
   }
 }
+
+type RowBuilder = (values: unknown[]) => Row;
+
+/** `(values) => ({ "id": values[0], "name": values[1], ... })` for the statement's columns. */
+function rowBuilder(statement: SQLite.Statement): RowBuilder {
+  const fields = statement
+    .columns()
+    .map((column, index) => `${JSON.stringify(column.name)}: values[${index}]`);
+  return new Function('values', `return { ${fields.join(', ')} };`) as RowBuilder;
+}
+
+/** A statement that returns no data is only run. */
+const noRows: RowBuilder = () => ({});

@@ -100,52 +100,46 @@ function rootField(args: ExecutionArgs): string {
 }
 
 /**
- * A subscription's context as its events' resolvers see it: the same, but noting whether
- * one read the viewer. Made at its first event (an idle subscription has none) and reused:
- * a subscription executes one event at a time.
+ * Executes a subscription's events, noting for each whether a resolver read the viewer. Its
+ * context is made once, at the first event (an idle subscription has none): a subscription
+ * executes one event at a time. Synchronous when every resolver is (cached senders).
  */
-class ViewerTracking {
-  readViewer = false;
-  readonly context: object;
+class EventExecution {
+  #readViewer = false;
+  readonly #context: object;
 
-  constructor(context: { viewer?: unknown }) {
-    const tracking = this;
-    this.context = Object.create(context, {
+  constructor(private readonly args: ExecutionArgs) {
+    const context = args.contextValue as { viewer?: unknown };
+    const execution = this;
+    this.#context = Object.create(context, {
       viewer: {
         get() {
-          tracking.readViewer = true;
+          execution.#readViewer = true;
           return context.viewer;
         },
       },
     }) as object;
   }
 
-  serialize(done: ExecutionResult): Execution {
+  run(event: unknown): Execution | Promise<Execution> {
+    this.#readViewer = false;
+    const { args } = this;
+    const compiled = compiledOperation(args);
+    const result = compiled
+      ? compiled.query(event, this.#context, args.variableValues ?? {})
+      : execute({ ...args, rootValue: event, contextValue: this.#context });
+    return result instanceof Promise
+      ? result.then((done) => this.#serialize(done))
+      : this.#serialize(result);
+  }
+
+  #serialize(done: ExecutionResult): Execution {
     const errors = done.errors?.map((error) => maskOperationError(error, MASKED_ERROR_MESSAGE));
     return {
       json: JSON.stringify(errors ? { ...done, errors } : done),
-      personal: this.readViewer || errors !== undefined,
+      personal: this.#readViewer || errors !== undefined,
     };
   }
-}
-
-/**
- * One execution of the selection set for an event, noting whether a resolver read the
- * viewer; synchronous when every resolver is (the common case: cached senders).
- */
-function executeEvent(
-  args: ExecutionArgs,
-  tracking: ViewerTracking,
-  event: unknown,
-): Execution | Promise<Execution> {
-  tracking.readViewer = false;
-  const compiled = compiledOperation(args);
-  const result = compiled
-    ? compiled.query(event, tracking.context, args.variableValues ?? {})
-    : execute({ ...args, rootValue: event, contextValue: tracking.context });
-  return result instanceof Promise
-    ? result.then((done) => tracking.serialize(done))
-    : tracking.serialize(result);
 }
 
 interface Corkable {
@@ -205,7 +199,7 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
   #fail: ((error: unknown) => void) | undefined;
   readonly #ended: Promise<IteratorResult<never>>;
   readonly #countDelivery: () => void;
-  #tracking: ViewerTracking | undefined;
+  #execution: EventExecution | undefined;
 
   constructor(
     private readonly source: AsyncIterator<unknown>,
@@ -274,14 +268,12 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
 
   #render(event: unknown, own: boolean): string | Promise<string> {
     const { shared, operationKey, sink } = this.delivery;
-    this.#tracking ??= new ViewerTracking(this.args.contextValue as { viewer?: unknown });
-    const tracking = this.#tracking;
+    this.#execution ??= new EventExecution(this.args);
+    const execution = this.#execution;
     // Another subscriber's result can only be for the same event object (a live one).
     if (!own && typeof event === 'object' && event !== null)
-      return shared.render(event, operationKey, sink.viewerKey, () =>
-        executeEvent(this.args, tracking, event),
-      );
-    return jsonOf(executeEvent(this.args, tracking, event));
+      return shared.render(event, operationKey, sink.viewerKey, () => execution.run(event));
+    return jsonOf(execution.run(event));
   }
 
   /** Writes one result; a promise while a backed-up socket has not taken it. */
