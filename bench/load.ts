@@ -5,6 +5,7 @@
  * read the server's memory with every connection open and idle.
  */
 import { readFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { ROOM_HISTORY } from './lib/chat.js';
 import { LeanSocket } from './lib/lean-ws.js';
@@ -26,7 +27,9 @@ export type PhaseSpec =
   | { name: string; kind: 'rate'; perSecond: number; seconds: number; drainSeconds: number }
   | { name: string; kind: 'acks'; warmupSeconds: number; seconds: number }
   | { name: string; kind: 'replay'; client: ClientSpec; expect: number; timeoutSeconds: number }
-  | { name: string; kind: 'history'; url: string; token: string; roomId: string; requests: number };
+  | { name: string; kind: 'history'; url: string; token: string; roomId: string; requests: number }
+  /** The reference for (vi): one fixed query over the same kind of connection. */
+  | { name: string; kind: 'query'; url: string; query: string; requests: number };
 
 export interface LoadSpec {
   protocol: ProtocolName;
@@ -396,6 +399,36 @@ interface HistoryPage {
   data?: { roomHistory: { pageInfo: { startCursor: string | null; endCursor: string | null } } };
 }
 
+/** One keep-alive connection, as a browser holds one: `fetch` (undici) costs the client ~1.5 ms a page. */
+const historyAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function postJson(url: URL, token: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent: historyAgent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve(Buffer.concat(chunks).toString()));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 /**
  * Pages of 50, one request at a time: the latest page, walking back from it, and walking
  * forward from the oldest, in turn, so reads land at both ends and deep in the room.
@@ -406,16 +439,13 @@ async function historyPhase(phase: {
   roomId: string;
   requests: number;
 }): Promise<PhaseResult> {
+  const url = new URL(phase.url);
   const ask = async (variables: Record<string, string | number>) => {
-    const response = await fetch(phase.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${phase.token}` },
-      body: JSON.stringify({
-        query: ROOM_HISTORY,
-        variables: { roomId: phase.roomId, ...variables },
-      }),
+    const body = JSON.stringify({
+      query: ROOM_HISTORY,
+      variables: { roomId: phase.roomId, ...variables },
     });
-    const page = (await response.json()) as HistoryPage;
+    const page = JSON.parse(await postJson(url, phase.token, body)) as HistoryPage;
     if (!page.data) {
       errors += 1;
       firstError ??= JSON.stringify(page).slice(0, 200);
@@ -435,19 +465,40 @@ async function historyPhase(phase: {
       after = info?.endCursor;
     }
   };
+  return timedRequests(phase.requests, one);
+}
+
+/** A fixed query, one request at a time: what the cheapest request costs on this server. */
+async function queryPhase(phase: { url: string; query: string; requests: number }) {
+  const url = new URL(phase.url);
+  const body = JSON.stringify({ query: phase.query });
+  return timedRequests(phase.requests, async () => {
+    const answer = JSON.parse(await postJson(url, '', body)) as { data?: unknown };
+    if (!answer.data) {
+      errors += 1;
+      firstError ??= JSON.stringify(answer).slice(0, 200);
+    }
+  });
+}
+
+/** `requests` round trips of `one`, one at a time, after 60 unmeasured to warm up. */
+async function timedRequests(
+  requests: number,
+  one: (i: number) => Promise<void>,
+): Promise<PhaseResult> {
   for (let i = 0; i < 60; i += 1) await one(i);
   resetCounters();
   measuring = true;
   const from = snapshot();
-  for (let i = 0; i < phase.requests; i += 1) {
+  for (let i = 0; i < requests; i += 1) {
     const started = performance.now();
     await one(i);
     rtts.push(performance.now() - started);
   }
   measuring = false;
   const result = finish(from);
-  result.delivered = phase.requests;
-  result.deliveredPerSecond = phase.requests / result.seconds;
+  result.delivered = requests;
+  result.deliveredPerSecond = requests / result.seconds;
   return result;
 }
 
@@ -503,7 +554,8 @@ async function main(): Promise<void> {
       result = await closedPhase(phase, senders, phase.kind);
     else if (phase.kind === 'rate') result = await ratePhase(phase, senders, roomSizes);
     else if (phase.kind === 'replay') result = await replayPhase(phase);
-    else result = await historyPhase(phase);
+    else if (phase.kind === 'history') result = await historyPhase(phase);
+    else result = await queryPhase(phase);
     emit({ event: 'phase-end', name: phase.name, result });
     errors = 0;
     firstError = undefined;

@@ -28,6 +28,7 @@ import {
   type Context,
   durableSession,
   FULL,
+  historyReferenceSession,
   historySession,
   QUICK,
   replaySession,
@@ -281,6 +282,8 @@ async function main(): Promise<void> {
       for (const name of order) await attempt(`${name} (ii/iii)`, () => bigRoomSession(name, ctx));
     if (ours && wanted('iv')) await attempt('switchboard (iv)', () => durableSession(ctx));
     if (ours && wanted('v')) await attempt('switchboard (v)', () => replaySession(ctx));
+    if (wanted('vi') && order.includes('yoga'))
+      await attempt('yoga (vi reference)', () => historyReferenceSession(ctx));
     if (ours && wanted('vi')) await attempt('switchboard (vi)', () => historySession(ctx));
     const shared = scaleServices;
     if (shared) {

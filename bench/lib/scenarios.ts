@@ -1,5 +1,5 @@
 /** The scenarios of issue 4, as load specs per server, and what each one records. */
-import type { ClientSpec, LoadSpec } from '../load.js';
+import type { ClientSpec, LoadSpec, PhaseSpec } from '../load.js';
 import { rssBytes } from './proc.js';
 import {
   type Column,
@@ -346,26 +346,14 @@ export async function historySession(ctx: Context): Promise<void> {
     workDir: ctx.workDir,
   });
   try {
-    const spec: LoadSpec = {
-      protocol: 'graphql-ws',
-      port: server.port,
-      clients: [],
-      senders: [],
-      probe: false,
-      phases: [
-        {
-          name: 'vi',
-          kind: 'history',
-          url: server.url,
-          token: ctx.stored.tokens[1] ?? '',
-          roomId: ctx.stored.rooms.history ?? '',
-          requests: sizes.historyRequests,
-        },
-      ],
-    };
-    const outcome = await runLoad(server, spec, ctx.workDir, 120_000);
-    const phase = outcome.phases.vi;
-    if (!phase) throw new Error('phase vi missing');
+    const phase = await timedHttp(ctx, server, {
+      name: 'vi',
+      kind: 'history',
+      url: server.url,
+      token: ctx.stored.tokens[1] ?? '',
+      roomId: ctx.stored.rooms.history ?? '',
+      requests: sizes.historyRequests,
+    });
     ctx.keep('vi', 'switchboard', phase);
     ctx.log(
       `  switchboard (vi): ${phase.delivered} pages, p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}`,
@@ -377,4 +365,51 @@ export async function historySession(ctx: Context): Promise<void> {
   } finally {
     await stopServer(server);
   }
+}
+
+/**
+ * The reference for (vi) in the same run: plain Yoga answering `{ ok }` (no storage, no auth,
+ * one field), the floor of a GraphQL request over HTTP on this machine.
+ */
+export async function historyReferenceSession(ctx: Context): Promise<void> {
+  const server = await startServer('yoga', { workDir: ctx.workDir });
+  try {
+    const phase = await timedHttp(ctx, server, {
+      name: 'vi',
+      kind: 'query',
+      url: server.url,
+      query: '{ ok }',
+      requests: ctx.sizes.historyRequests,
+    });
+    ctx.keep('vi', 'yoga', phase);
+    ctx.log(
+      `  yoga (vi reference, { ok }): p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, errors ${phase.errors}`,
+    );
+    recordMetrics(ctx, 'vi', 'yoga', {
+      'p50 ms': phase.rttMs?.p50,
+      'p99 ms': phase.errors ? undefined : phase.rttMs?.p99,
+    });
+  } finally {
+    await stopServer(server);
+  }
+}
+
+/** One HTTP phase of (vi) against `server`, from a load client on its own core. */
+async function timedHttp(
+  ctx: Context,
+  server: RunningServer,
+  phase: Extract<PhaseSpec, { kind: 'history' | 'query' }>,
+) {
+  const spec: LoadSpec = {
+    protocol: 'graphql-ws',
+    port: server.port,
+    clients: [],
+    senders: [],
+    probe: false,
+    phases: [phase],
+  };
+  const outcome = await runLoad(server, spec, ctx.workDir, 120_000);
+  const result = outcome.phases.vi;
+  if (!result) throw new Error('phase vi missing');
+  return result;
 }
