@@ -268,12 +268,19 @@ class DirectStream implements AsyncIterableIterator<never>, Consumer<unknown> {
 
   #render(event: unknown, own: boolean): string | Promise<string> {
     const { shared, operationKey, sink } = this.delivery;
-    this.#execution ??= new EventExecution(this.args);
-    const execution = this.#execution;
     // Another subscriber's result can only be for the same event object (a live one).
     if (!own && typeof event === 'object' && event !== null)
-      return shared.render(event, operationKey, sink.viewerKey, () => execution.run(event));
-    return jsonOf(execution.run(event));
+      return shared.render(event, operationKey, sink.viewerKey, () => this.#run(event));
+    return jsonOf(this.#run(event));
+  }
+
+  /**
+   * Made when this subscriber first executes an event itself: in a room whose results are
+   * shared, most subscribers never do, and each context costs ~1 KB (its own hidden class).
+   */
+  #run(event: unknown): Execution | Promise<Execution> {
+    this.#execution ??= new EventExecution(this.args);
+    return this.#execution.run(event);
   }
 
   /** Writes one result; a promise while a backed-up socket has not taken it. */
