@@ -37,4 +37,16 @@ describe('a connection deadline (token expiry)', () => {
     vi.advanceTimersByTime(50 * DAY_MS);
     expect(cancelled).toBe(0);
   });
+
+  it('stays cancelled when cancelled after its first step', () => {
+    vi.useFakeTimers();
+    let fired = 0;
+    const deadline = atDeadline(Date.now() + 30 * DAY_MS, () => {
+      fired += 1;
+    });
+    vi.advanceTimersByTime(26 * DAY_MS);
+    deadline.cancel();
+    vi.advanceTimersByTime(10 * DAY_MS);
+    expect(fired).toBe(0);
+  });
 });

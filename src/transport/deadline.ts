@@ -1,17 +1,37 @@
 /** setTimeout holds at most 2^31-1 ms (24.8 days); a later deadline is reached in steps. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-export interface Deadline {
-  cancel(): void;
+/**
+ * Runs `action` once at the wall-clock time `atMs`, however far away. A class rather than
+ * closures: every connection holds one (its token's expiry), and each closure a module
+ * loader names keeps its own property store.
+ */
+export class Deadline {
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly atMs: number,
+    private readonly action: () => void,
+  ) {
+    this.arm();
+  }
+
+  /** Sets the timer for what is left, at most setTimeout's limit at a time. */
+  arm(): void {
+    const left = Math.max(0, this.atMs - Date.now());
+    this.#timer =
+      left > MAX_TIMEOUT_MS
+        ? setTimeout(armAgain, MAX_TIMEOUT_MS, this)
+        : setTimeout(this.action, left);
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer);
+  }
 }
 
-/** Runs `action` once at the wall-clock time `atMs`, however far away. */
+const armAgain = (deadline: Deadline) => deadline.arm();
+
 export function atDeadline(atMs: number, action: () => void): Deadline {
-  let timer: NodeJS.Timeout;
-  const arm = () => {
-    const left = Math.max(0, atMs - Date.now());
-    timer = setTimeout(left > MAX_TIMEOUT_MS ? arm : action, Math.min(left, MAX_TIMEOUT_MS));
-  };
-  arm();
-  return { cancel: () => clearTimeout(timer) };
+  return new Deadline(atMs, action);
 }

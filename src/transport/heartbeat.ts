@@ -18,9 +18,13 @@ export function keepAlive(
   cutOff: (socket: WebSocket) => void,
 ): () => void {
   const answered = new WeakSet<WebSocket>();
+  // One listener for every socket (EventEmitter calls it on the socket): no closure each.
+  function onPong(this: WebSocket) {
+    answered.add(this);
+  }
   wss.on('connection', (socket) => {
     answered.add(socket);
-    socket.on('pong', () => answered.add(socket));
+    socket.on('pong', onPong);
   });
   const timer = setInterval(() => {
     for (const socket of wss.clients) {
