@@ -304,25 +304,18 @@ export async function replaySession(ctx: Context): Promise<void> {
     const after = await firstCursor(server.url, token, roomId);
     // The stream holds both joins, then the stored messages: all but the first come back.
     const expect = sizes.replayMessages + 1;
-    const spec: LoadSpec = {
-      protocol: 'graphql-ws',
-      port: server.port,
-      clients: [],
-      senders: [],
-      probe: false,
-      phases: [
-        {
-          name: 'v',
-          kind: 'replay',
-          client: { room: roomId, token, after },
-          expect,
-          timeoutSeconds: 60,
-        },
-      ],
-    };
-    const outcome = await runLoad(server, spec, ctx.workDir, 90_000);
-    const phase = outcome.phases.v;
-    if (!phase) throw new Error('phase v missing');
+    const phase = await phaseAlone(
+      ctx,
+      server,
+      {
+        name: 'v',
+        kind: 'replay',
+        client: { room: roomId, token, after },
+        expect,
+        timeoutSeconds: 60,
+      },
+      90_000,
+    );
     ctx.keep('v', 'switchboard', phase);
     const growth = (phase.serverPeakRss - phase.serverRssBefore) / 1024 / 1024;
     ctx.log(
@@ -346,7 +339,7 @@ export async function historySession(ctx: Context): Promise<void> {
     workDir: ctx.workDir,
   });
   try {
-    const phase = await timedHttp(ctx, server, {
+    const phase = await phaseAlone(ctx, server, {
       name: 'vi',
       kind: 'history',
       url: server.url,
@@ -374,7 +367,7 @@ export async function historySession(ctx: Context): Promise<void> {
 export async function historyReferenceSession(ctx: Context): Promise<void> {
   const server = await startServer('yoga', { workDir: ctx.workDir });
   try {
-    const phase = await timedHttp(ctx, server, {
+    const phase = await phaseAlone(ctx, server, {
       name: 'vi',
       kind: 'query',
       url: server.url,
@@ -394,11 +387,12 @@ export async function historyReferenceSession(ctx: Context): Promise<void> {
   }
 }
 
-/** One HTTP phase of (vi) against `server`, from a load client on its own core. */
-async function timedHttp(
+/** One phase against `server` with no connections of its own (the load client opens any). */
+async function phaseAlone(
   ctx: Context,
   server: RunningServer,
-  phase: Extract<PhaseSpec, { kind: 'history' | 'query' }>,
+  phase: Extract<PhaseSpec, { kind: 'history' | 'query' | 'replay' }>,
+  timeoutMs = 120_000,
 ) {
   const spec: LoadSpec = {
     protocol: 'graphql-ws',
@@ -408,8 +402,8 @@ async function timedHttp(
     probe: false,
     phases: [phase],
   };
-  const outcome = await runLoad(server, spec, ctx.workDir, 120_000);
-  const result = outcome.phases.vi;
-  if (!result) throw new Error('phase vi missing');
+  const outcome = await runLoad(server, spec, ctx.workDir, timeoutMs);
+  const result = outcome.phases[phase.name];
+  if (!result) throw new Error(`phase ${phase.name} missing`);
   return result;
 }
