@@ -446,10 +446,7 @@ async function historyPhase(phase: {
       variables: { roomId: phase.roomId, ...variables },
     });
     const page = JSON.parse(await postJson(url, phase.token, body)) as HistoryPage;
-    if (!page.data) {
-      errors += 1;
-      firstError ??= JSON.stringify(page).slice(0, 200);
-    }
+    countIfFailed(page);
     return page.data?.roomHistory.pageInfo;
   };
   let before: string | null | undefined;
@@ -473,12 +470,15 @@ async function queryPhase(phase: { url: string; query: string; requests: number 
   const url = new URL(phase.url);
   const body = JSON.stringify({ query: phase.query });
   return timedRequests(phase.requests, async () => {
-    const answer = JSON.parse(await postJson(url, '', body)) as { data?: unknown };
-    if (!answer.data) {
-      errors += 1;
-      firstError ??= JSON.stringify(answer).slice(0, 200);
-    }
+    countIfFailed(JSON.parse(await postJson(url, '', body)) as { data?: unknown });
   });
+}
+
+/** An HTTP answer without data is an error of the phase (the first one kept to report). */
+function countIfFailed(answer: { data?: unknown }): void {
+  if (answer.data) return;
+  errors += 1;
+  firstError ??= JSON.stringify(answer).slice(0, 200);
 }
 
 /** `requests` round trips of `one`, one at a time, after 60 unmeasured to warm up. */

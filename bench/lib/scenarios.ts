@@ -347,14 +347,7 @@ export async function historySession(ctx: Context): Promise<void> {
       roomId: ctx.stored.rooms.history ?? '',
       requests: sizes.historyRequests,
     });
-    ctx.keep('vi', 'switchboard', phase);
-    ctx.log(
-      `  switchboard (vi): ${phase.delivered} pages, p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}`,
-    );
-    recordMetrics(ctx, 'vi', 'switchboard', {
-      'p50 ms': phase.rttMs?.p50,
-      'p99 ms': phase.errors ? undefined : phase.rttMs?.p99,
-    });
+    keepRequests(ctx, 'switchboard', `${phase.delivered} pages`, phase);
   } finally {
     await stopServer(server);
   }
@@ -374,17 +367,22 @@ export async function historyReferenceSession(ctx: Context): Promise<void> {
       query: '{ ok }',
       requests: ctx.sizes.historyRequests,
     });
-    ctx.keep('vi', 'yoga', phase);
-    ctx.log(
-      `  yoga (vi reference, { ok }): p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, errors ${phase.errors}`,
-    );
-    recordMetrics(ctx, 'vi', 'yoga', {
-      'p50 ms': phase.rttMs?.p50,
-      'p99 ms': phase.errors ? undefined : phase.rttMs?.p99,
-    });
+    keepRequests(ctx, 'yoga', 'reference, { ok }', phase);
   } finally {
     await stopServer(server);
   }
+}
+
+/** Keeps and records a (vi) phase: p50, and p99 unless a request failed. */
+function keepRequests(ctx: Context, server: ServerName, what: string, phase: MeasuredPhase) {
+  ctx.keep('vi', server, phase);
+  ctx.log(
+    `  ${server} (vi): ${what}, p50 ${phase.rttMs?.p50.toFixed(2)} ms, p99 ${phase.rttMs?.p99.toFixed(2)} ms, server CPU ${(phase.serverCpuShare * 100).toFixed(0)}%, errors ${phase.errors}`,
+  );
+  recordMetrics(ctx, 'vi', server, {
+    'p50 ms': phase.rttMs?.p50,
+    'p99 ms': phase.errors ? undefined : phase.rttMs?.p99,
+  });
 }
 
 /** One phase against `server` with no connections of its own (the load client opens any). */
